@@ -1,0 +1,335 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LbeError, isLbeError } from '../../errors/index.js';
+import type { Builder, RegistryCredentials, StageBuildRequest, StreamOptions } from '../builder.types.js';
+import type { ProcessRunner, RunOptions } from '../process/process-runner.js';
+import {
+  BUILDAH,
+  addArgs,
+  budArgs,
+  commitArgs,
+  containersArgs,
+  fromArgs,
+  inspectImageIdArgs,
+  loginArgs,
+  mountArgs,
+  pullArgs,
+  pushArgs,
+  rmArgs,
+  rmiArgs,
+  umountArgs,
+  versionArgs,
+  type BuildahStorage,
+} from '../tools/buildah.tool.js';
+import { CP, copyTreeArgs } from '../tools/cp.tool.js';
+import { runTool } from '../tools/tool.invocation.js';
+import { createPidsCgroup, type PidsCgroup } from './pids-cgroup.limiter.js';
+
+export interface BuildahBuilderOptions {
+  readonly runner: ProcessRunner;
+  /** Where lbe's images live; default `${cacheDir}/containers/{storage,run}` (see `buildahStorageFor`). */
+  readonly storage: BuildahStorage;
+  /** OCI runtime; runc, because crun fails on hosts with hybrid cgroups. */
+  readonly runtime?: string;
+  /** Registry pulls fail fast: unreachable registries must not stall a build (default 60 s). */
+  readonly pullTimeoutMs?: number;
+  /** Time limit of short bookkeeping commands (inspect, from, mount, rm…; default 120 s). */
+  readonly commandTimeoutMs?: number;
+  /**
+   * Parent of the builder's short-lived temp dirs (Dockerfile, iidfile, auth file, and the layers buildah
+   * stages while it writes image.tar or pushes: up to the image's size, so a disk rather than a small
+   * tmpfs); default os.tmpdir().
+   */
+  readonly tmpDir?: string;
+}
+
+/** The store layout under the engine's cache dir, shared by CLI runs and the worker on one host. */
+export function buildahStorageFor(cacheDir: string): BuildahStorage {
+  return { root: join(cacheDir, 'containers', 'storage'), runroot: join(cacheDir, 'containers', 'run') };
+}
+
+/** Prefix of every working container lbe creates itself (export/import), so leftovers are recognisable. */
+export const LBE_CONTAINER_PREFIX = 'lbe-';
+
+/**
+ * Builder backed by buildah, daemonless: every call is one buildah process (argv only) against lbe's own
+ * storage root. Stages run with `--isolation oci --runtime runc`; `network: 'none'` → `--network none`,
+ * `'mirrors'` → `--network host` (NOT restricted to the mirror hosts; see docs/builds.md). Limits map to
+ * `--memory/--memory-swap`, `--cpu-period/--cpu-quota`, a pids cgroup passed as `--cgroup-parent`
+ * (`buildah bud` 1.28 has no `--pids-limit`) and the runner's wall-clock timeout.
+ * Working containers and mounts it creates are removed in `finally`, also on failure and abort.
+ */
+export class BuildahBuilder implements Builder {
+  readonly name = 'buildah' as const;
+  private readonly runner: ProcessRunner;
+  private readonly storage: BuildahStorage;
+  private readonly runtime: string;
+  private readonly pullTimeoutMs: number;
+  private readonly commandTimeoutMs: number;
+  private readonly tmpDir: string;
+
+  constructor(options: BuildahBuilderOptions) {
+    this.runner = options.runner;
+    this.storage = options.storage;
+    this.runtime = options.runtime ?? '/usr/sbin/runc';
+    this.pullTimeoutMs = options.pullTimeoutMs ?? 60_000;
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
+    this.tmpDir = options.tmpDir ?? tmpdir();
+  }
+
+  get storageRoot(): BuildahStorage {
+    return this.storage;
+  }
+
+  async version(): Promise<string> {
+    const result = await this.buildah(versionArgs());
+    return result.stdout.trim();
+  }
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.imageId(ref);
+      return true;
+    } catch (err) {
+      if (isLbeError(err) && err.code === 'LBE_BUILD_STEP_FAILED') return false;
+      throw err;
+    }
+  }
+
+  async imageId(ref: string): Promise<string> {
+    const result = await this.buildah(inspectImageIdArgs(this.storage, ref), { tailLines: 5 });
+    const id = result.stdout.trim().replace(/^sha256:/, '');
+    if (!/^[0-9a-f]{64}$/.test(id)) {
+      throw new LbeError('LBE_BUILD_STEP_FAILED', `buildah inspect gave no image id for ${ref}`);
+    }
+    return id;
+  }
+
+  async pull(reference: string, options: StreamOptions = {}): Promise<boolean> {
+    try {
+      await this.buildah(pullArgs(this.storage, reference), {
+        ...stream(options),
+        timeoutMs: this.pullTimeoutMs,
+      });
+      return true;
+    } catch (err) {
+      if (isLbeError(err) && (err.code === 'LBE_BUILD_STEP_FAILED' || err.code === 'LBE_BUILD_TIMEOUT')) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  async importRootfs(tarPath: string, tag: string, options: StreamOptions = {}): Promise<string> {
+    const work = await mkdtemp(join(this.tmpDir, 'lbe-import-'));
+    const name = containerName('import');
+    let created = false;
+    try {
+      await this.buildah(fromArgs(this.storage, 'scratch', name), stream(options));
+      created = true;
+      await this.buildah(addArgs(this.storage, name, tarPath), {
+        ...stream(options),
+        timeoutMs: 30 * 60_000,
+      });
+      const iidFile = join(work, 'iid');
+      await this.buildah(commitArgs(this.storage, name, tag, iidFile, 0), {
+        ...stream(options),
+        timeoutMs: 30 * 60_000,
+      });
+      created = false; // commit --rm removed it
+      return normalizeId(await readFile(iidFile, 'utf8'));
+    } finally {
+      if (created) await this.removeContainer(name);
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * One `buildah bud` of a generated Dockerfile. A failed step, a timeout or an abort (SIGTERM to the process
+   * group, SIGKILL 3 s later) leaves no working container: bud removes its own (`--force-rm`). Nothing else
+   * in the shared store is touched, so concurrent builds — in this process or another — are safe.
+   */
+  async buildStage(request: StageBuildRequest): Promise<string> {
+    const work = await mkdtemp(join(this.tmpDir, 'lbe-stage-'));
+    let pids: PidsCgroup | undefined;
+    try {
+      const dockerfile = join(work, 'Dockerfile');
+      await writeFile(dockerfile, `FROM ${request.fromImage}\n${request.instructions.join('\n')}\n`);
+      const iidFile = join(work, 'iid');
+      if (request.limits !== undefined) {
+        pids = await createPidsCgroup(containerName('pids'), request.limits.pids);
+        if (pids === undefined) {
+          request.onLine?.(
+            'lbe: the cgroup filesystem is not writable: the pids limit is not enforced',
+            'stderr',
+          );
+        }
+      }
+      const args = budArgs({
+        storage: this.storage,
+        runtime: this.runtime,
+        dockerfile,
+        contextDir: request.contextDir,
+        tag: request.tag,
+        iidFile,
+        network: request.network === 'none' ? 'none' : 'host',
+        sourceDateEpoch: request.sourceDateEpoch,
+        ...(request.limits === undefined ? {} : { limits: request.limits }),
+        ...(pids === undefined ? {} : { cgroupParent: pids.parent }),
+      });
+      await this.buildah(args, {
+        ...stream(request),
+        tailLines: 80,
+        timeoutMs: request.limits?.timeoutMs ?? 60 * 60_000,
+      });
+      return normalizeId(await readFile(iidFile, 'utf8'));
+    } finally {
+      await pids?.release();
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  async exportDockerArchive(
+    image: string,
+    file: string,
+    tag: string,
+    options: StreamOptions = {},
+  ): Promise<void> {
+    await rm(file, { force: true });
+    const work = await mkdtemp(join(this.tmpDir, 'lbe-archive-'));
+    try {
+      await this.buildah(
+        pushArgs({ storage: this.storage, image, destination: `docker-archive:${file}:${tag}` }),
+        { ...stream(options), env: bigFilesTmp(work), timeoutMs: 30 * 60_000 },
+      );
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  async exportRootfs(image: string, dir: string, options: StreamOptions = {}): Promise<void> {
+    if ((await readdir(dir)).length > 0) throw new LbeError('LBE_BUILD_EXPORT_FAILED', `${dir} is not empty`);
+    await this.withRootfs(
+      image,
+      async (mountPoint) => {
+        await runTool(this.runner, CP, copyTreeArgs(mountPoint, dir), {
+          ...stream(options),
+          timeoutMs: 30 * 60_000,
+        });
+      },
+      options,
+    );
+  }
+
+  /** `buildah from` + `buildah mount`: `use` reads the container's overlay mount, nothing is copied. */
+  async withRootfs<T>(
+    image: string,
+    use: (dir: string) => Promise<T>,
+    options: StreamOptions = {},
+  ): Promise<T> {
+    const name = containerName('export');
+    try {
+      await this.buildah(fromArgs(this.storage, image, name), stream(options));
+      const mount = await this.buildah(mountArgs(this.storage, name), stream(options));
+      const mountPoint = mount.stdout.trim();
+      if (mountPoint === '') {
+        throw new LbeError('LBE_BUILD_EXPORT_FAILED', `buildah mount gave no mount point for ${image}`);
+      }
+      return await use(mountPoint);
+    } finally {
+      // By name, whatever got this far: a `from` or `mount` killed by an abort may still have done its work.
+      await this.removeContainer(name);
+    }
+  }
+
+  async push(
+    image: string,
+    destination: string,
+    options: StreamOptions & { credentials?: RegistryCredentials; tlsVerify?: boolean } = {},
+  ): Promise<string> {
+    const work = await mkdtemp(join(this.tmpDir, 'lbe-push-'));
+    try {
+      const authFile = join(work, 'auth.json');
+      const tlsVerify = options.tlsVerify ?? true;
+      if (options.credentials !== undefined) {
+        const host = destination.replace(/^docker:\/\//, '').split('/')[0] ?? '';
+        await this.buildah(loginArgs(authFile, host, options.credentials.username, tlsVerify), {
+          ...stream(options),
+          stdin: options.credentials.password,
+        });
+      }
+      const digestFile = join(work, 'digest');
+      const dest = destination.includes('://') ? destination : `docker://${destination}`;
+      await this.buildah(
+        pushArgs({
+          storage: this.storage,
+          image,
+          destination: dest,
+          digestFile,
+          tlsVerify,
+          ...(options.credentials === undefined ? {} : { authFile }),
+        }),
+        { ...stream(options), env: bigFilesTmp(work), timeoutMs: 30 * 60_000 },
+      );
+      return (await readFile(digestFile, 'utf8')).trim();
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }
+
+  async removeImage(ref: string): Promise<void> {
+    await this.quietly(rmiArgs(this.storage, ref));
+  }
+
+  /** Names of every working container in lbe's store (ours and those `bud` left behind). */
+  async listContainers(): Promise<string[]> {
+    const result = await this.buildah(containersArgs(this.storage));
+    return result.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+  }
+
+  private async removeContainer(name: string): Promise<void> {
+    await this.quietly(umountArgs(this.storage, name));
+    await this.quietly(rmArgs(this.storage, name));
+  }
+
+  /** Cleanup commands: never abortable (they run after an abort), errors ignored. */
+  private async quietly(args: readonly string[]): Promise<void> {
+    try {
+      await runTool(this.runner, BUILDAH, args, { timeoutMs: this.commandTimeoutMs, tailLines: 5 });
+    } catch {
+      // already gone
+    }
+  }
+
+  private buildah(args: readonly string[], options: RunOptions = {}) {
+    return runTool(this.runner, BUILDAH, args, { timeoutMs: this.commandTimeoutMs, ...options });
+  }
+}
+
+function stream(options: StreamOptions): Pick<RunOptions, 'signal' | 'onLine'> {
+  return {
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onLine === undefined ? {} : { onLine: options.onLine }),
+  };
+}
+
+/**
+ * buildah stages every layer whose size it does not know (all of them, read from local storage) in a temp
+ * file under TMPDIR (default /var/tmp) before writing it out, and a killed buildah leaves those files behind.
+ * Pointing TMPDIR at a temp dir the caller removes in `finally` keeps an abort from leaking them.
+ */
+function bigFilesTmp(dir: string): Record<string, string> {
+  return { TMPDIR: dir };
+}
+
+function normalizeId(raw: string): string {
+  return raw.trim().replace(/^sha256:/, '');
+}
+
+function containerName(role: string): string {
+  return `${LBE_CONTAINER_PREFIX}${role}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+}

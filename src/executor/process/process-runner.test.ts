@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { LbeError } from '../../errors/index.js';
+import { NodeProcessRunner, ToolExitError } from './process-runner.js';
+
+const runner = new NodeProcessRunner();
+
+describe('NodeProcessRunner', () => {
+  it('passes argv verbatim, without a shell', async () => {
+    const r = await runner.run('printf', ['%s|', '$(whoami)', '; rm -rf /', '`id`']);
+    expect(r.stdout).toBe('$(whoami)|; rm -rf /|`id`|');
+  });
+
+  it('streams lines in order and keeps a tail', async () => {
+    const lines: string[] = [];
+    const r = await runner.run('sh', ['-c', 'for i in 1 2 3 4; do echo line$i; done; echo err >&2'], {
+      onLine: (l) => lines.push(l),
+      tailLines: 2,
+    });
+    expect(lines.slice(0, 4)).toEqual(['line1', 'line2', 'line3', 'line4']);
+    expect(lines).toContain('err');
+    expect(r.tail).toHaveLength(2);
+  });
+
+  it('feeds stdin and does not inherit the host environment', async () => {
+    process.env.LBE_TEST_LEAK = 'leak';
+    const r = await runner.run('sh', ['-c', 'cat; echo "[$LBE_TEST_LEAK][$X]"'], {
+      stdin: 'secret\n',
+      env: { X: 'y' },
+    });
+    expect(r.stdout).toBe('secret\n[][y]\n');
+    delete process.env.LBE_TEST_LEAK;
+  });
+
+  it('rejects a bad exit code with the output tail', async () => {
+    const err = await runner.run('sh', ['-c', 'echo boom; exit 3']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ToolExitError);
+    expect((err as ToolExitError).exitCode).toBe(3);
+    expect((err as ToolExitError).tail).toEqual(['boom']);
+  });
+
+  it('names a missing tool', async () => {
+    const err = await runner.run('lbe-no-such-tool', []).catch((e: unknown) => e);
+    expect((err as LbeError).code).toBe('LBE_BUILD_TOOL_MISSING');
+  });
+
+  it('kills the whole process tree on abort', async () => {
+    const ac = new AbortController();
+    const started = Date.now();
+    const p = runner.run('sh', ['-c', 'sleep 30 & sleep 30; wait'], { signal: ac.signal });
+    setTimeout(() => {
+      ac.abort();
+    }, 200);
+    const err = await p.catch((e: unknown) => e);
+    expect((err as LbeError).code).toBe('LBE_BUILD_CANCELLED');
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('times out', async () => {
+    const err = await runner.run('sleep', ['10'], { timeoutMs: 200 }).catch((e: unknown) => e);
+    expect((err as LbeError).code).toBe('LBE_BUILD_TIMEOUT');
+  });
+});

@@ -1,0 +1,161 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createId } from '@paralleldrive/cuid2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { createStore, type Build } from '../../src/store/index.js';
+import {
+  api,
+  dropBuildCacheEntry,
+  freePort,
+  killGroup,
+  spawnServer,
+  uniqueDebianSpec,
+  waitForStatus,
+  waitUntilListening,
+  type ServerChild,
+} from './e2e-support.js';
+
+/**
+ * The server process as `npm start` runs it (`tsx src/bin/server.ts`: API + embedded worker, SQLite in
+ * DATA_DIR, local queue, buildah), stopped three ways on one DATA_DIR while a real Debian build runs:
+ * 1. SIGTERM with a short SHUTDOWN_GRACE_SECONDS: the process exits 0, the unfinished build is back in
+ *    QUEUED with its attempt not counted;
+ * 2. kill -9 (of the whole process group) while the build runs again: nothing records the crash;
+ * 3. the next process finishes the build (the reconciler requeues it once its heartbeat is stale), and a
+ *    SIGTERM with a long grace lets a running build finish SUCCESS before the process exits 0.
+ * Each build's postInstall `sleep` gives the window to stop the process in the middle of it.
+ */
+const apiKey = `restart-${createId()}`;
+let dataDir: string;
+let baseUrl: string;
+let env: Record<string, string>;
+const children: ServerChild[] = [];
+const builtIds: string[] = [];
+
+function start(extra: Record<string, string> = {}): ServerChild {
+  const child = spawnServer({ ...env, ...extra });
+  children.push(child);
+  return child;
+}
+
+async function readBuild(id: string): Promise<Build | undefined> {
+  const store = createStore({ dataDir });
+  try {
+    return await store.builds.getForWorker(id);
+  } finally {
+    await store.close();
+  }
+}
+
+async function submitSleepingBuild(seconds: number): Promise<string> {
+  const res = await api(baseUrl, apiKey, '/api/build/start', {
+    method: 'POST',
+    body: uniqueDebianSpec([`sleep ${seconds}`]),
+  });
+  expect(res.status).toBe(202);
+  const id = String(res.body.buildId);
+  builtIds.push(id);
+  return id;
+}
+
+/** Waits until the build runs its postInstall script (the `sleep`). */
+async function waitInScripts(id: string): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    const res = await api(baseUrl, apiKey, `/api/build/status/${id}?logsLimit=0`);
+    if (res.body.status === 'IN_PROGRESS' && res.body.step === 'scripts') return;
+    if (res.body.status === 'SUCCESS' || res.body.status === 'FAILED') {
+      throw new Error(`build ended before its scripts stage: ${JSON.stringify(res.body)}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`build ${id} never reached its scripts stage`);
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'lbe-restart-'));
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  env = {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    ARTIFACTS_DIR: join(dataDir, 'artifacts'),
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    QUEUE_DRIVER: 'local',
+    API_KEYS: apiKey,
+    BUILD_CONCURRENCY: '1',
+    LOG_LEVEL: 'info',
+  };
+});
+
+afterAll(async () => {
+  for (const c of children) killGroup(c);
+  const cacheDir = loadConfig(process.env).cacheDir;
+  for (const id of builtIds) await dropBuildCacheEntry(join(dataDir, 'artifacts'), id, cacheDir);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the server process survives SIGTERM and kill -9 mid-build (real Debian build)', () => {
+  let buildId: string;
+
+  it('SIGTERM: a build still running at the deadline is aborted and back in QUEUED; the process exits 0', async () => {
+    const first = start({ SHUTDOWN_GRACE_SECONDS: '2' });
+    await waitUntilListening(baseUrl, first, 60_000);
+    buildId = await submitSleepingBuild(40);
+    await waitInScripts(buildId);
+    const t0 = Date.now();
+    first.proc.kill('SIGTERM');
+    const code = await first.exited;
+    expect(code, first.output.slice(-30).join('\n')).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    const row = await readBuild(buildId);
+    expect(row?.status).toBe('QUEUED');
+    expect(row?.attempts).toBe(0);
+    expect(row?.workerId).toBeNull();
+    expect(first.output.join('\n')).toContain('shut down');
+  });
+
+  it('kill -9 during the retried build, then a new process completes it', async () => {
+    const second = start();
+    await waitUntilListening(baseUrl, second, 60_000);
+    await waitInScripts(buildId);
+    killGroup(second);
+    await second.exited;
+    const crashed = await readBuild(buildId);
+    expect(crashed?.status).toBe('IN_PROGRESS');
+    expect(crashed?.attempts).toBe(1);
+
+    // A long grace for the last test, where SIGTERM must let a build finish.
+    const third = start({ SHUTDOWN_GRACE_SECONDS: '600' });
+    await waitUntilListening(baseUrl, third, 60_000);
+    const done = await waitForStatus(
+      baseUrl,
+      apiKey,
+      buildId,
+      (s) => s === 'SUCCESS' || s === 'FAILED',
+      600_000,
+    );
+    expect(done.status, JSON.stringify(done)).toBe('SUCCESS');
+    expect(done.attempts).toBe(2);
+    const artifacts = await api(baseUrl, apiKey, `/api/build/artifact/${buildId}`);
+    expect((artifacts.body.artifacts as { type: string }[]).map((a) => a.type)).toContain('docker');
+    expect(third.output.join('\n')).toContain('reconciler repaired builds');
+  });
+
+  it('SIGTERM with a long grace lets the running build finish SUCCESS before exiting 0', async () => {
+    const third = children.at(-1)!;
+    const id = await submitSleepingBuild(5);
+    await waitInScripts(id);
+    third.proc.kill('SIGTERM');
+    const code = await third.exited;
+    expect(code, third.output.slice(-30).join('\n')).toBe(0);
+    const row = await readBuild(id);
+    expect(row?.status).toBe('SUCCESS');
+    expect(row?.attempts).toBe(1);
+  });
+});
