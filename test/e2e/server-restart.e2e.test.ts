@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createId } from '@paralleldrive/cuid2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
+import { BuildahBuilder, buildahStorageFor, NodeProcessRunner } from '../../src/executor/index.js';
 import { createStore, type Build } from '../../src/store/index.js';
 import {
   api,
@@ -22,7 +23,9 @@ import {
  * DATA_DIR, local queue, buildah), stopped three ways on one DATA_DIR while a real Debian build runs:
  * 1. SIGTERM with a short SHUTDOWN_GRACE_SECONDS: the process exits 0, the unfinished build is back in
  *    QUEUED with its attempt not counted;
- * 2. kill -9 (of the whole process group) while the build runs again: nothing records the crash;
+ * 2. kill -9 (of the whole process group) while the build runs again: nothing records the crash, and the
+ *    orphaned `buildah bud` (its own process group) gets SIGTERM from the kernel and removes its working
+ *    container;
  * 3. the next process finishes the build (the reconciler requeues it once its heartbeat is stale), and a
  *    SIGTERM with a long grace lets a running build finish SUCCESS before the process exits 0.
  * Each build's postInstall `sleep` gives the window to stop the process in the middle of it.
@@ -38,6 +41,27 @@ function start(extra: Record<string, string> = {}): ServerChild {
   const child = spawnServer({ ...env, ...extra });
   children.push(child);
   return child;
+}
+
+/** Working containers in the engine's buildah store (shared with the other suites, run one file at a time). */
+function workingContainers(): Promise<string[]> {
+  const storage = buildahStorageFor(loadConfig(process.env).cacheDir);
+  return new BuildahBuilder({ runner: new NodeProcessRunner(), storage, tmpDir: tmpdir() }).listContainers();
+}
+
+/** Calls `read` every 300 ms until `done` holds or `timeoutMs` passes; returns the last value read. */
+async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 300));
+    value = await read();
+  }
+  return value;
 }
 
 async function readBuild(id: string): Promise<Build | undefined> {
@@ -121,11 +145,17 @@ describe('the server process survives SIGTERM and kill -9 mid-build (real Debian
   });
 
   it('kill -9 during the retried build, then a new process completes it', async () => {
+    const before = await workingContainers();
     const second = start();
     await waitUntilListening(baseUrl, second, 60_000);
     await waitInScripts(buildId);
+    const added = async () => (await workingContainers()).filter((c) => !before.includes(c));
+    // The scripts stage's `bud` has its working container (the RUN of `sleep` is inside it).
+    expect(await pollUntil(added, (c) => c.length > 0, 60_000)).not.toEqual([]);
     killGroup(second);
     await second.exited;
+    // The bud outlives the group kill only long enough to clean up after itself.
+    expect(await pollUntil(added, (c) => c.length === 0, 20_000)).toEqual([]);
     const crashed = await readBuild(buildId);
     expect(crashed?.status).toBe('IN_PROGRESS');
     expect(crashed?.attempts).toBe(1);

@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFile, rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LbeError } from '../../errors/index.js';
 import { NodeProcessRunner, ToolExitError } from './process-runner.js';
@@ -58,5 +63,36 @@ describe('NodeProcessRunner', () => {
   it('times out', async () => {
     const err = await runner.run('sleep', ['10'], { timeoutMs: 200 }).catch((e: unknown) => e);
     expect((err as LbeError).code).toBe('LBE_BUILD_TIMEOUT');
+  });
+
+  it('a tool does not outlive its engine: SIGKILL of the parent sends the tool SIGTERM', async () => {
+    // A separate Node process runs `sh` through the runner; sh traps SIGTERM and reports it in a file.
+    const dir = fileURLToPath(new URL('.', import.meta.url));
+    const marker = `/tmp/lbe-pdeathsig-${process.pid}-${Date.now()}`;
+    const script = `
+      import { NodeProcessRunner } from ${JSON.stringify(`${dir}process-runner.ts`)};
+      void new NodeProcessRunner().run('sh', ['-c', 'trap "echo TERM > ${marker}; exit 0" TERM; echo $$; while :; do sleep 0.1; done'], {
+        onLine: (l) => console.log('PID ' + l),
+      });`;
+    const engine = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [chunk] = (await once(engine.stdout, 'data')) as [Buffer];
+    const toolPid = Number(/PID (\d+)/.exec(chunk.toString())?.[1]);
+    expect(toolPid).toBeGreaterThan(0);
+    engine.kill('SIGKILL');
+    await once(engine, 'exit');
+    const alive = (): boolean => {
+      try {
+        process.kill(toolPid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 50 && alive(); i++) await sleep(100);
+    expect(alive()).toBe(false);
+    expect(await readFile(marker, 'utf8')).toBe('TERM\n');
+    await rm(marker, { force: true });
   });
 });

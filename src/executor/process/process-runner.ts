@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { LbeError } from '../../errors/index.js';
 
 /** Where a line of output came from. */
@@ -38,7 +40,10 @@ export interface RunResult {
  * shell string. `run` resolves when the child exits with an accepted code and rejects with an LbeError
  * otherwise (LBE_BUILD_TOOL_MISSING when the executable does not exist, LBE_BUILD_CANCELLED on abort,
  * LBE_BUILD_TIMEOUT on timeout, LBE_BUILD_STEP_FAILED on a bad exit code — callers may re-map it).
- * The child runs in its own process group so that abort and timeout kill its whole tree.
+ * The child runs in its own process group so that abort and timeout kill its whole tree. It also gets SIGTERM
+ * when this process dies, even by SIGKILL (the kernel's parent-death signal, set by util-linux `setpriv`
+ * when it is installed): no tool outlives a crashed engine, and a tool that cleans up on SIGTERM (buildah bud
+ * with --force-rm removes its working container) still does.
  */
 export interface ProcessRunner {
   run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
@@ -82,9 +87,11 @@ export class NodeProcessRunner implements ProcessRunner {
         reject(new LbeError('LBE_BUILD_CANCELLED', `${command} was not started: the build was cancelled`));
         return;
       }
-      const child = spawn(command, [...args], {
+      const env = { ...baseEnv(), ...options.env };
+      const [file, argv] = withParentDeathSignal(command, args, env.PATH);
+      const child = spawn(file, argv, {
         cwd: options.cwd,
-        env: { ...baseEnv(), ...options.env },
+        env,
         detached: true,
         stdio: ['pipe', 'pipe', 'pipe'],
       });
@@ -201,6 +208,43 @@ export class NodeProcessRunner implements ProcessRunner {
       });
     });
   }
+}
+
+let setprivPath: string | null | undefined;
+
+/**
+ * `setpriv --pdeathsig SIGTERM -- <absolute tool path> …args` when setpriv is installed and the tool resolves
+ * on `path`; otherwise the plain command, so a missing tool still fails with ENOENT (LBE_BUILD_TOOL_MISSING).
+ * setpriv execs the tool in place: same pid, same exit code, same process group.
+ */
+function withParentDeathSignal(
+  command: string,
+  args: readonly string[],
+  path: string | undefined,
+): [string, string[]] {
+  setprivPath ??= resolveExecutable('setpriv', baseEnv().PATH) ?? null;
+  const resolved = setprivPath === null ? undefined : resolveExecutable(command, path);
+  if (setprivPath === null || resolved === undefined) return [command, [...args]];
+  return [setprivPath, ['--pdeathsig', 'SIGTERM', '--', resolved, ...args]];
+}
+
+function resolveExecutable(command: string, path: string | undefined): string | undefined {
+  // A relative path with a slash is left to spawn (it resolves against the child's cwd).
+  if (command.includes('/') && !isAbsolute(command)) return undefined;
+  const candidates = isAbsolute(command)
+    ? [command]
+    : (path ?? '')
+        .split(delimiter)
+        .filter((dir) => dir !== '')
+        .map((dir) => join(dir, command));
+  return candidates.find((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
