@@ -44,6 +44,17 @@ export interface NewBuildArtifact {
   readonly ref?: string | null;
 }
 
+const TYPE_RANK = new Map<string, number>(ARTIFACT_FILE_TYPES.map((type, i) => [type, i]));
+
+/** Oldest first; records written in the same millisecond in ARTIFACT_FILE_TYPES order (ids are random). */
+function byCreationThenType(a: BuildArtifact, b: BuildArtifact): number {
+  return (
+    a.createdAt - b.createdAt ||
+    (TYPE_RANK.get(a.fileType) ?? 0) - (TYPE_RANK.get(b.fileType) ?? 0) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
 function toArtifact(row: Selectable<BuildArtifactsTable>): BuildArtifact {
   return { ...row, fileType: row.fileType as ArtifactFileType };
 }
@@ -101,7 +112,7 @@ export class BuildArtifactsRepository {
     if (rows.length === 0) {
       return (await buildBelongsTo(this.db, organizationId, buildId)) ? [] : undefined;
     }
-    return rows.map(toArtifact);
+    return rows.map(toArtifact).sort(byCreationThenType);
   }
 
   /** The newest artifact of that type (possibly deleted: check `deletedAt` for 410). */

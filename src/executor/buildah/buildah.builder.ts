@@ -147,7 +147,7 @@ export class BuildahBuilder implements Builder {
 
   /**
    * One `buildah bud` of a generated Dockerfile. A failed step, a timeout or an abort (SIGTERM to the process
-   * group, SIGKILL 3 s later) leaves no working container: bud removes its own (`--force-rm`). Nothing else
+   * group, SIGKILL 30 s later) leaves no working container: bud removes its own (`--force-rm`). Nothing else
    * in the shared store is touched, so concurrent builds — in this process or another — are safe.
    */
   async buildStage(request: StageBuildRequest): Promise<string> {
@@ -182,6 +182,9 @@ export class BuildahBuilder implements Builder {
         ...stream(request),
         tailLines: 80,
         timeoutMs: request.limits?.timeoutMs ?? 60 * 60_000,
+        // bud stops its RUN, unmounts and removes its working container on SIGTERM; under load that takes
+        // longer than the default 3 s, and a SIGKILL part-way leaves the container (and its mount) behind.
+        killGraceMs: BUD_KILL_GRACE_MS,
       });
       return normalizeId(await readFile(iidFile, 'utf8'));
     } finally {
@@ -309,6 +312,8 @@ export class BuildahBuilder implements Builder {
     return runTool(this.runner, BUILDAH, args, { timeoutMs: this.commandTimeoutMs, ...options });
   }
 }
+
+const BUD_KILL_GRACE_MS = 30_000;
 
 function stream(options: StreamOptions): Pick<RunOptions, 'signal' | 'onLine'> {
   return {

@@ -95,4 +95,27 @@ describe('NodeProcessRunner', () => {
     expect(await readFile(marker, 'utf8')).toBe('TERM\n');
     await rm(marker, { force: true });
   });
+
+  it('gives the group killGraceMs between SIGTERM and SIGKILL to clean up', async () => {
+    const marker = `/tmp/lbe-grace-${process.pid}-${Date.now()}`;
+    // On SIGTERM the tool needs ~0.5 s of cleanup before it writes its marker.
+    const tool = [
+      '-c',
+      `trap 'sleep 0.5; echo cleaned > ${marker}-$0; exit 0' TERM; while :; do sleep 0.05; done`,
+    ];
+    const run = async (name: string, killGraceMs: number) => {
+      const ac = new AbortController();
+      setTimeout(() => {
+        ac.abort();
+      }, 200);
+      const err = await runner
+        .run('sh', [tool[0]!, tool[1]!, name], { signal: ac.signal, killGraceMs })
+        .catch((e: unknown) => e);
+      expect((err as LbeError).code).toBe('LBE_BUILD_CANCELLED');
+      return readFile(`${marker}-${name}`, 'utf8').catch(() => 'none');
+    };
+    expect(await run('short', 100)).toBe('none');
+    expect(await run('long', 3000)).toBe('cleaned\n');
+    await rm(`${marker}-long`, { force: true });
+  });
 });

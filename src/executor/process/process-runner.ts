@@ -17,6 +17,11 @@ export interface RunOptions {
   readonly timeoutMs?: number;
   /** Aborting kills the whole process group the same way. */
   readonly signal?: AbortSignal;
+  /**
+   * How long the group has between SIGTERM and SIGKILL (default 3 s). Give more to a tool that cleans up
+   * after itself on SIGTERM: a SIGKILL in the middle of its cleanup leaves what it was removing.
+   */
+  readonly killGraceMs?: number;
   /** Called once per complete output line (without the newline), in order per stream. */
   readonly onLine?: (line: string, stream: OutputStream) => void;
   /** Keep at most this many trailing lines for error messages (default 50). */
@@ -105,7 +110,7 @@ export class NodeProcessRunner implements ProcessRunner {
         signalGroup(child.pid, 'SIGTERM');
         killTimer = setTimeout(() => {
           if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
-        }, KILL_GRACE_MS);
+        }, options.killGraceMs ?? KILL_GRACE_MS);
         killTimer.unref();
       };
       const onAbort = (): void => {
