@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createId } from '@paralleldrive/cuid2';
@@ -47,6 +48,16 @@ function start(extra: Record<string, string> = {}): ServerChild {
 function workingContainers(): Promise<string[]> {
   const storage = buildahStorageFor(loadConfig(process.env).cacheDir);
   return new BuildahBuilder({ runner: new NodeProcessRunner(), storage, tmpDir: tmpdir() }).listContainers();
+}
+
+/** How many `sleep 40` processes run on this machine (the script of the build killed in the second test). */
+async function scriptSleeps(): Promise<number> {
+  let count = 0;
+  for (const pid of (await readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline === 'sleep\u000040\u0000') count++;
+  }
+  return count;
 }
 
 /** Calls `read` every 300 ms until `done` holds or `timeoutMs` passes; returns the last value read. */
@@ -150,8 +161,10 @@ describe('the server process survives SIGTERM and kill -9 mid-build (real Debian
     await waitUntilListening(baseUrl, second, 60_000);
     await waitInScripts(buildId);
     const added = async () => (await workingContainers()).filter((c) => !before.includes(c));
-    // The scripts stage's `bud` has its working container (the RUN of `sleep` is inside it).
+    // The scripts stage's `bud` has its working container and runs the script's `sleep` inside it. (A kill
+    // between two steps of a bud — creating or committing its container — is not covered: see docs/builds.md.)
     expect(await pollUntil(added, (c) => c.length > 0, 60_000)).not.toEqual([]);
+    expect(await pollUntil(scriptSleeps, (n) => n > 0, 60_000)).toBeGreaterThan(0);
     killGroup(second);
     await second.exited;
     // The bud outlives the group kill only long enough to clean up after itself.
