@@ -78,6 +78,7 @@ export type BuildEventListener = (event: BuildEvent) => void;
 export class BuildEventBus {
   private readonly byBuild = new Map<string, Set<BuildEventListener>>();
   private readonly all = new Set<BuildEventListener>();
+  private readonly observers = new Set<BuildEventListener>();
 
   constructor(private readonly logger?: Logger) {}
 
@@ -85,6 +86,7 @@ export class BuildEventBus {
   publish(event: BuildEvent): void {
     this.deliverToBuild(event);
     for (const l of [...this.all]) this.deliver(l, event);
+    this.deliverToObservers(event);
   }
 
   /**
@@ -94,6 +96,7 @@ export class BuildEventBus {
    */
   deliverRemote(event: BuildEvent): void {
     this.deliverToBuild(event);
+    this.deliverToObservers(event);
   }
 
   /** Events of one build of one tenant; returns the unsubscribe function (idempotent). */
@@ -121,6 +124,16 @@ export class BuildEventBus {
     return () => this.all.delete(listener);
   }
 
+  /**
+   * Every event this process sees — published here or relayed from another process — once each (caches
+   * that must notice any change use it; anything that counts events uses `subscribeAll`). Returns the
+   * unsubscribe function.
+   */
+  observe(listener: BuildEventListener): () => void {
+    this.observers.add(listener);
+    return () => this.observers.delete(listener);
+  }
+
   /** Subscriptions per build currently open (tests, diagnostics). */
   listenerCount(buildId: string): number {
     return this.byBuild.get(buildId)?.size ?? 0;
@@ -129,6 +142,10 @@ export class BuildEventBus {
   private deliverToBuild(event: BuildEvent): void {
     const listeners = this.byBuild.get(event.buildId);
     if (listeners !== undefined) for (const l of [...listeners]) this.deliver(l, event);
+  }
+
+  private deliverToObservers(event: BuildEvent): void {
+    for (const l of [...this.observers]) this.deliver(l, event);
   }
 
   private deliver(listener: BuildEventListener, event: BuildEvent): void {

@@ -37,6 +37,15 @@ export const buildsRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = (app, { de
     ttlMs: deps.config.STATUS_CACHE_SECONDS * 1000,
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
   });
+  // Any event of a build this process sees (log, step, status, completion, cancel — local or relayed from
+  // another process through Redis) drops its cached status.
+  const stopInvalidating = deps.events.observe((event) => {
+    statusCache.invalidate(event.tenantId, event.buildId);
+  });
+  app.addHook('onClose', (_instance, done) => {
+    stopInvalidating();
+    done();
+  });
 
   const startSchema = {
     tags: ['builds'],
@@ -112,7 +121,7 @@ export const buildsRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = (app, { de
         tags: ['builds'],
         summary: 'Build status, step, progress, timings, a page of logs and the artifacts',
         description:
-          'Answers with an `ETag`; a poll with `If-None-Match` gets 304 while nothing changed. The response of a finished build may be served from a cache for up to STATUS_CACHE_SECONDS (an artifact expiring shows that much later).',
+          'Answers with an `ETag`; a poll with `If-None-Match` gets 304 while nothing changed. The response of a finished build may be served from a cache for up to STATUS_CACHE_SECONDS (an artifact expiring shows that much later); a running build’s for up to 1 s (dropped as soon as this server sees an event of the build).',
         params: buildIdParamsSchema,
         querystring: logsQuerySchema,
         response: {
