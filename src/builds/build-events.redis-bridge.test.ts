@@ -94,6 +94,10 @@ describe('attachRedisEventBridge (real Redis)', () => {
     const onB = recorder();
     const otherTenantOnB = recorder();
     const allOnB = recorder();
+    const observedOnA = recorder();
+    const observedOnB = recorder();
+    a.bus.observe(observedOnA.listener);
+    b.bus.observe(observedOnB.listener);
     a.bus.subscribe('t1', 'b1', onA.listener);
     a.bus.subscribeAll(allOnA.listener);
     b.bus.subscribe('t1', 'b1', onB.listener);
@@ -136,6 +140,9 @@ describe('attachRedisEventBridge (real Redis)', () => {
     expect(allOnA.events).toEqual([line, complete]);
     expect(allOnB.events).toEqual([step]);
     expect(otherTenantOnB.events).toEqual([]);
+    // Observers (the status cache) see every event of their process once, local or relayed.
+    expect(observedOnA.events).toEqual([line, complete, step]);
+    expect(observedOnB.events).toEqual([line, complete, step]);
     expect([...a.warnings, ...b.warnings]).toEqual([]);
   });
 
