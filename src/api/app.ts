@@ -2,7 +2,13 @@ import websocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { Redis } from 'ioredis';
 import type { AppDeps } from './app.types.js';
+import {
+  MemoryAuthFailureLimiter,
+  RedisAuthFailureLimiter,
+  type AuthFailureLimiter,
+} from './plugins/auth-failure.limiter.js';
 import { authPlugin } from './plugins/auth.plugin.js';
 import { errorsPlugin, handleFrameworkError } from './plugins/errors.plugin.js';
 import { observabilityPlugin } from './plugins/observability.plugin.js';
@@ -55,8 +61,16 @@ export async function buildApp(deps: AppDeps): Promise<LbeApp> {
   await app.register(errorsPlugin);
   await app.register(requestIdPlugin);
   await app.register(securityPlugin, { corsOrigins: deps.config.CORS_ORIGINS });
-  await app.register(authPlugin, { authenticator: deps.authenticator, publicPrefixes: ['/docs'] });
-  await app.register(rateLimitPlugin, { redisUrl: deps.config.REDIS_URL, ...deps.rateLimit });
+  const { authFailuresPerMinute, ...requestLimits } = deps.rateLimit ?? {};
+  const maxAuthFailures = authFailuresPerMinute ?? deps.config.AUTH_FAILURES_PER_MINUTE;
+  const authFailures = maxAuthFailures > 0 ? openAuthFailureLimiter(deps, maxAuthFailures) : undefined;
+  if (authFailures !== undefined) app.addHook('onClose', () => authFailures.close());
+  await app.register(authPlugin, {
+    authenticator: deps.authenticator,
+    publicPrefixes: ['/docs'],
+    ...(authFailures === undefined ? {} : { failureLimiter: authFailures.limiter }),
+  });
+  await app.register(rateLimitPlugin, { redisUrl: deps.config.REDIS_URL, ...requestLimits });
   await app.register(observabilityPlugin, { metrics: deps.metrics });
   await app.register(openapiPlugin, { version: deps.engineVersion });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
@@ -82,4 +96,36 @@ export async function buildApp(deps: AppDeps): Promise<LbeApp> {
       },
     },
   });
+}
+
+/**
+ * Failed-authentication counters: in Redis when REDIS_URL is set (shared by every replica; keys prefixed
+ * with the rate limits' namespace when one is given), else in this process's memory. `close` quits the
+ * Redis connection the limiter uses; the app calls it when it closes.
+ */
+function openAuthFailureLimiter(
+  deps: AppDeps,
+  maxFailuresPerMinute: number,
+): { readonly limiter: AuthFailureLimiter; close(): Promise<void> } {
+  const redisUrl = deps.config.REDIS_URL;
+  if (redisUrl === undefined) {
+    return {
+      limiter: new MemoryAuthFailureLimiter({ maxFailuresPerMinute }),
+      close: () => Promise.resolve(),
+    };
+  }
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+  const nameSpace = deps.rateLimit?.nameSpace;
+  return {
+    limiter: new RedisAuthFailureLimiter(redis, {
+      maxFailuresPerMinute,
+      logger: deps.logger,
+      ...(nameSpace === undefined ? {} : { keyPrefix: `${nameSpace}auth-fail:` }),
+    }),
+    async close() {
+      await redis.quit().catch(() => {
+        redis.disconnect();
+      });
+    },
+  };
 }

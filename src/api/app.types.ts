@@ -27,8 +27,13 @@ export interface AppDeps {
   readonly authenticator: KeyAuthenticator;
   /** Stored API keys (admin routes). */
   readonly keys: KeyService;
-  /** Overrides of the request limits (per-IP limit, default key limit, Redis namespace). */
-  readonly rateLimit?: Omit<RateLimitPluginOptions, 'redisUrl'>;
+  /**
+   * Overrides of the request limits (per-IP limit, default key limit, Redis namespace — which also
+   * prefixes the failed-authentication counters) and of AUTH_FAILURES_PER_MINUTE.
+   */
+  readonly rateLimit?: Omit<RateLimitPluginOptions, 'redisUrl'> & {
+    readonly authFailuresPerMinute?: number;
+  };
   /** Deletes artifact files and marks their rows (download-then-delete of ISOs uses it). */
   readonly retention: ArtifactRetention;
   readonly engineVersion: string;

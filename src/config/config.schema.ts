@@ -98,6 +98,8 @@ export const envSchema = z.object({
   DELETE_ISO_AFTER_DOWNLOAD: bool.default(true),
   /** A finished build's status response is served from memory this long (0: never cached). */
   STATUS_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
+  /** Failed API-key checks one client address may make per minute before it gets 429 (0: unlimited). */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).max(100000).default(30),
   WEBHOOK_ALLOWED_HOSTS: csv.default([]),
 });
 

@@ -38,6 +38,14 @@ describe('loadConfig', () => {
     expect(c.API_KEYS).toEqual(['a', 'b', 'c']);
   });
 
+  it('limits failed authentications to 30 per minute by default; 0 turns the limit off', () => {
+    expect(loadConfig({}).AUTH_FAILURES_PER_MINUTE).toBe(30);
+    expect(loadConfig({ AUTH_FAILURES_PER_MINUTE: '0' }).AUTH_FAILURES_PER_MINUTE).toBe(0);
+    for (const bad of ['-1', '1.5', '100001', 'many']) {
+      expect(() => loadConfig({ AUTH_FAILURES_PER_MINUTE: bad })).toThrow(/AUTH_FAILURES_PER_MINUTE/);
+    }
+  });
+
   it('redacts secrets when printed', () => {
     const c = loadConfig({
       API_KEYS: 'k1,k2',

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { Scope } from '../../auth/scopes.js';
 import type { Principal } from '../../builds/principal.js';
 import { LbeError } from '../../errors/index.js';
+import type { AuthFailureLimiter } from './auth-failure.limiter.js';
 import { assertScope, routeScopes } from './authorize.js';
 
 declare module 'fastify' {
@@ -95,17 +96,31 @@ export function requirePrincipal(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+export interface AuthPluginOptions {
+  readonly authenticator: KeyAuthenticator;
+  /** Route prefixes answered without authentication (e.g. the Swagger UI's `/docs`). */
+  readonly publicPrefixes?: readonly string[];
+  /** Counts failed key checks per client address; without one, failures are not limited. */
+  readonly failureLimiter?: AuthFailureLimiter;
+}
+
 /**
  * `lbe-auth`: decorates `request.principal` and authenticates every route not marked `config.public`
  * (or under one of `publicPrefixes`, e.g. the Swagger UI's `/docs`)
  * (unknown routes answer 404 without authentication). Failures answer 401 LBE_AUTH_MISSING /
  * LBE_AUTH_INVALID and log `auth failure` with the reason and address, never the key. Then the route's
  * scopes (`config.scope` or `ROUTE_SCOPES`) are checked: 403 LBE_AUTH_FORBIDDEN when one is missing.
+ * With a `failureLimiter`, every rejected key (unknown, revoked, expired) counts against the client
+ * address (`request.ip`: `TRUST_PROXY` decides which address that is); an address past its limit is
+ * answered 429 LBE_RATE_LIMITED with `retry-after` (whole seconds) before its key is looked at — a valid
+ * key included, since a key guessed right during a lockout must not be confirmed. Requests without a key
+ * are not counted: they guess nothing.
  */
-export const authPlugin = fp<{ authenticator: KeyAuthenticator; publicPrefixes?: readonly string[] }>(
+export const authPlugin = fp<AuthPluginOptions>(
   (app, options, done) => {
+    const limiter = options.failureLimiter;
     app.decorateRequest('principal', null);
-    app.addHook('onRequest', async (request) => {
+    app.addHook('onRequest', async (request, reply) => {
       if (request.is404 || request.routeOptions.config.public === true) return;
       const route = request.routeOptions.url ?? '';
       if ((options.publicPrefixes ?? []).some((p) => route === p || route.startsWith(`${p}/`))) return;
@@ -120,8 +135,20 @@ export const authPlugin = fp<{ authenticator: KeyAuthenticator; publicPrefixes?:
         request.log.warn({ reason: 'missing', ip: request.ip }, 'auth failure');
         throw new LbeError('LBE_AUTH_MISSING');
       }
+      const retryAfterMs = (await limiter?.blockedForMs(request.ip)) ?? 0;
+      if (retryAfterMs > 0) {
+        const retryAfterSeconds = Math.ceil(retryAfterMs / 1000);
+        request.log.warn({ reason: 'locked-out', ip: request.ip }, 'auth failure');
+        void reply.header('retry-after', String(retryAfterSeconds));
+        throw new LbeError(
+          'LBE_RATE_LIMITED',
+          `Too many failed authentications from this address; retry in ${String(retryAfterSeconds)} s`,
+          { details: { retryAfterMs } },
+        );
+      }
       const principal = await options.authenticator.authenticate(key);
       if (principal === undefined) {
+        await limiter?.recordFailure(request.ip);
         request.log.warn({ reason: 'invalid', ip: request.ip }, 'auth failure');
         throw new LbeError('LBE_AUTH_INVALID');
       }
