@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,7 +113,10 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'lbe-restart-'));
   const port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
+  // The killed processes cannot remove their temp dirs: keep them under DATA_DIR, removed in afterAll.
+  mkdirSync(join(dataDir, 'tmp'));
   env = {
+    TMPDIR: join(dataDir, 'tmp'),
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: String(port),
