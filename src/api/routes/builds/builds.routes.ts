@@ -150,7 +150,7 @@ export const buildsRoutes: FastifyPluginAsyncZod<{ deps: AppDeps }> = (app, { de
       if (matchesEntityTag(request.headers['if-none-match'], response.etag)) {
         return reply.code(304).send(null);
       }
-      return sendJsonText(reply, response.body);
+      return sendJsonText(reply, response.bytes);
     },
   );
 

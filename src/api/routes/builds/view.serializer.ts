@@ -12,10 +12,10 @@ export const viewSerializerCompiler: FastifySerializerCompiler<unknown> = () => 
   JSON.stringify(data);
 
 /**
- * Sends `json`, already serialized from a view (and possibly cached), as the 200 body. A string with a JSON
- * content type goes out as is: Fastify runs no serializer on it. Takes the untyped reply on purpose: the
+ * Sends `json`, already serialized from a view (and possibly cached), as the 200 body. A string or Buffer with a
+ * JSON content type goes out as is: Fastify runs no serializer on it. Takes the untyped reply on purpose: the
  * route's typed reply expects the view object, this is its serialized form.
  */
-export function sendJsonText(reply: FastifyReply, json: string): FastifyReply {
+export function sendJsonText(reply: FastifyReply, json: string | Buffer): FastifyReply {
   return reply.code(200).type('application/json; charset=utf-8').send(json);
 }
