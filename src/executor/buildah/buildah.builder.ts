@@ -10,6 +10,7 @@ import {
   budArgs,
   commitArgs,
   containersArgs,
+  containersJsonArgs,
   fromArgs,
   inspectImageIdArgs,
   loginArgs,
@@ -20,11 +21,20 @@ import {
   rmiArgs,
   umountArgs,
   versionArgs,
+  parseContainersJson,
   type BuildahStorage,
 } from '../tools/buildah.tool.js';
 import { CP, copyTreeArgs } from '../tools/cp.tool.js';
 import { runTool } from '../tools/tool.invocation.js';
 import { createPidsCgroup, type PidsCgroup } from './pids-cgroup.limiter.js';
+import {
+  StageOwnerRecords,
+  isOwnerAlive,
+  processStartTime,
+  selectOrphanedContainers,
+  stageOwnersDirFor,
+  type StoredStageOwnerRecord,
+} from './stage-owners.js';
 
 export interface BuildahBuilderOptions {
   readonly runner: ProcessRunner;
@@ -59,6 +69,8 @@ export const LBE_CONTAINER_PREFIX = 'lbe-';
  * `--memory/--memory-swap`, `--cpu-period/--cpu-quota`, a pids cgroup passed as `--cgroup-parent`
  * (`buildah bud` 1.28 has no `--pids-limit`) and the runner's wall-clock timeout.
  * Working containers and mounts it creates are removed in `finally`, also on failure and abort.
+ * Each `bud` runs under an ownership record (see stage-owners.ts), and the first `buildStage` of an instance
+ * first sweeps the working containers whose owner died (`sweepOrphanedStageContainers`).
  */
 export class BuildahBuilder implements Builder {
   readonly name = 'buildah' as const;
@@ -68,6 +80,8 @@ export class BuildahBuilder implements Builder {
   private readonly pullTimeoutMs: number;
   private readonly commandTimeoutMs: number;
   private readonly tmpDir: string;
+  private readonly owners: StageOwnerRecords;
+  private sweep: Promise<string[]> | undefined;
 
   constructor(options: BuildahBuilderOptions) {
     this.runner = options.runner;
@@ -76,6 +90,7 @@ export class BuildahBuilder implements Builder {
     this.pullTimeoutMs = options.pullTimeoutMs ?? 60_000;
     this.commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
     this.tmpDir = options.tmpDir ?? tmpdir();
+    this.owners = new StageOwnerRecords(stageOwnersDirFor(options.storage));
   }
 
   get storageRoot(): BuildahStorage {
@@ -147,12 +162,20 @@ export class BuildahBuilder implements Builder {
 
   /**
    * One `buildah bud` of a generated Dockerfile. A failed step, a timeout or an abort (SIGTERM to the process
-   * group, SIGKILL 30 s later) leaves no working container: bud removes its own (`--force-rm`). Nothing else
-   * in the shared store is touched, so concurrent builds — in this process or another — are safe.
+   * group, SIGKILL 30 s later) leaves no working container: bud removes its own (`--force-rm`). While bud
+   * runs, an ownership record names this process as its owner, so that a container a killed bud leaves can be
+   * told apart from a running one; the record is deleted once bud has exited. Before its first stage, an
+   * instance awaits one sweep of orphaned working containers (which cannot fail the stage). Nothing else in
+   * the shared store is touched, so concurrent builds — in this process or another — are safe. When the
+   * record cannot be written (or the store not listed for it) the stage fails: a bud without a record could be
+   * taken for a dead owner's orphan by another process's sweep.
    */
   async buildStage(request: StageBuildRequest): Promise<string> {
+    this.sweep ??= this.sweepOrphanedStageContainers(stream(request));
+    await this.sweep;
     const work = await mkdtemp(join(this.tmpDir, 'lbe-stage-'));
     let pids: PidsCgroup | undefined;
+    let recordId: string | undefined;
     try {
       const dockerfile = join(work, 'Dockerfile');
       await writeFile(dockerfile, `FROM ${request.fromImage}\n${request.instructions.join('\n')}\n`);
@@ -178,6 +201,7 @@ export class BuildahBuilder implements Builder {
         ...(request.limits === undefined ? {} : { limits: request.limits }),
         ...(pids === undefined ? {} : { cgroupParent: pids.parent }),
       });
+      recordId = await this.recordStageOwner(request.fromImage);
       await this.buildah(args, {
         ...stream(request),
         tailLines: 80,
@@ -188,9 +212,69 @@ export class BuildahBuilder implements Builder {
       });
       return normalizeId(await readFile(iidFile, 'utf8'));
     } finally {
+      if (recordId !== undefined) await this.owners.remove(recordId);
       await pids?.release();
       await rm(work, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Removes the working containers that `buildah bud`s of dead lbe processes left in this store, and returns
+   * their names. Conservative by construction; it removes a container only when all of these hold:
+   *   - an ownership record names an owner that no longer runs (no such pid, or a different start time);
+   *   - the container is a buildah working container named `*-working-container[-N]`, created from that
+   *     record's image (by id when the record has it, else by name) and absent from the record's `before`;
+   *   - no record of a running owner, read before or after the store was listed, could claim it (same image
+   *     and the container absent from its `before`): such a container is kept, and said so on `onLine`.
+   * It never removes lbe's own `lbe-*` containers, containers no dead record claims, or containers created
+   * after it listed the store; removal is by container id, so a reused name is never hit. A dead record is
+   * deleted once every container it claims is gone (also when it claims none); one that claims a kept
+   * container stays for a later sweep. Without any dead record it does not even list the store.
+   * Never rejects: an error ends the sweep (reported on `onLine`), and what was removed so far is returned.
+   * Safe to run while other processes build in the same store, and by several processes at once.
+   */
+  async sweepOrphanedStageContainers(options: Pick<StreamOptions, 'onLine'> = {}): Promise<string[]> {
+    const removed: string[] = [];
+    const say = (line: string): void => {
+      try {
+        options.onLine?.(line, 'stderr');
+      } catch {
+        // a failing log sink must not turn the sweep into a failure
+      }
+    };
+    try {
+      const first = await this.owners.list();
+      const dead: StoredStageOwnerRecord[] = [];
+      for (const entry of first) if (!(await isOwnerAlive(entry.record))) dead.push(entry);
+      if (dead.length === 0) return removed;
+      const containers = parseContainersJson((await this.buildah(containersJsonArgs(this.storage))).stdout);
+      const second = await this.owners.list();
+      const deadIds = new Set(dead.map((d) => d.id));
+      const live = new Map<string, StoredStageOwnerRecord>();
+      for (const entry of [...first, ...second]) if (!deadIds.has(entry.id)) live.set(entry.id, entry);
+      const selection = selectOrphanedContainers({ dead, live: [...live.values()], containers });
+      const keepRecords = new Set<string>();
+      for (const { container, deadRecordIds } of selection.kept) {
+        say(
+          `lbe: kept working container ${container.containername}: a running build may own it (removed by a later sweep once none does)`,
+        );
+        for (const id of deadRecordIds) keepRecords.add(id);
+      }
+      for (const { container, deadRecordIds } of selection.remove) {
+        if (await this.removeContainer(container.id)) {
+          removed.push(container.containername);
+          say(`lbe: removed working container ${container.containername} left by a killed build`);
+        } else {
+          for (const id of deadRecordIds) keepRecords.add(id);
+        }
+      }
+      for (const { id } of dead) if (!keepRecords.has(id)) await this.owners.remove(id);
+    } catch (err) {
+      say(
+        `lbe: the sweep of orphaned working containers stopped: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+    return removed;
   }
 
   async exportDockerArchive(
@@ -294,17 +378,39 @@ export class BuildahBuilder implements Builder {
       .filter((l) => l !== '');
   }
 
-  private async removeContainer(name: string): Promise<void> {
-    await this.quietly(umountArgs(this.storage, name));
-    await this.quietly(rmArgs(this.storage, name));
+  /**
+   * Writes this process's ownership record for a bud FROM `fromImage` and returns its id. The store is
+   * listed before the record exists and the record before bud starts, so every container bud creates is
+   * absent from the record's `before`.
+   */
+  private async recordStageOwner(fromImage: string): Promise<string> {
+    const ownerStart = await processStartTime(process.pid);
+    if (ownerStart === undefined) throw new LbeError('LBE_BUILD_STEP_FAILED', 'no /proc/self/stat');
+    const fromImageId = await this.imageId(fromImage).catch(() => undefined);
+    const before = parseContainersJson((await this.buildah(containersJsonArgs(this.storage))).stdout);
+    return this.owners.create({
+      ownerPid: process.pid,
+      ownerStart,
+      fromImage,
+      ...(fromImageId === undefined ? {} : { fromImageId }),
+      before: before.map((c) => c.id),
+      createdAt: new Date().toISOString(),
+    });
   }
 
-  /** Cleanup commands: never abortable (they run after an abort), errors ignored. */
-  private async quietly(args: readonly string[]): Promise<void> {
+  /** `umount` + `rm` of a container (name or id); resolves whether `rm` succeeded. */
+  private async removeContainer(nameOrId: string): Promise<boolean> {
+    await this.quietly(umountArgs(this.storage, nameOrId));
+    return this.quietly(rmArgs(this.storage, nameOrId));
+  }
+
+  /** Cleanup commands: never abortable (they run after an abort), errors ignored; resolves whether it succeeded. */
+  private async quietly(args: readonly string[]): Promise<boolean> {
     try {
       await runTool(this.runner, BUILDAH, args, { timeoutMs: this.commandTimeoutMs, tailLines: 5 });
+      return true;
     } catch {
-      // already gone
+      return false; // already gone, or cannot be removed now
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { budArgs, pullArgs, pushArgs } from './buildah.tool.js';
+import { budArgs, containersJsonArgs, parseContainersJson, pullArgs, pushArgs } from './buildah.tool.js';
 import { deterministicTarArgs } from './tar.tool.js';
 import { mmdebstrapArgs } from './mmdebstrap.tool.js';
 import { installHint } from './tool-packages.table.js';
@@ -87,6 +87,44 @@ describe('buildah argv builders', () => {
       'img',
       'docker://r:5000/a:b',
     ]);
+  });
+});
+
+describe('buildah containers --json', () => {
+  it('lists every container of the store as JSON', () => {
+    expect(containersJsonArgs(storage)).toEqual([
+      '--root',
+      '/c/storage',
+      '--runroot',
+      '/c/run',
+      'containers',
+      '--json',
+    ]);
+  });
+
+  it('parses buildah 1.28 output, and `null` for an empty store', () => {
+    const stdout = `[
+    {
+        "id": "926e01b6dbcd058b28a755c4d462218c1a2ce990d7876a9690caaede3d5a1c08",
+        "builder": true,
+        "imageid": "db5b419a07e6256ebc614dc4c10cff6dcf83788d4c5c2dfb1cb08b1cbe788ca7",
+        "imagename": "localhost/lbe-base/debian:probe",
+        "containername": "x-working-container"
+    }
+]
+`;
+    expect(parseContainersJson(stdout)).toEqual([
+      {
+        id: '926e01b6dbcd058b28a755c4d462218c1a2ce990d7876a9690caaede3d5a1c08',
+        builder: true,
+        imageid: 'db5b419a07e6256ebc614dc4c10cff6dcf83788d4c5c2dfb1cb08b1cbe788ca7',
+        imagename: 'localhost/lbe-base/debian:probe',
+        containername: 'x-working-container',
+      },
+    ]);
+    expect(parseContainersJson('null\n')).toEqual([]);
+    expect(() => parseContainersJson('[{"id": "x"}]')).toThrow();
+    expect(() => parseContainersJson('not json')).toThrow();
   });
 });
 

@@ -24,7 +24,10 @@
  *   inspect  buildah <storage> inspect --type image --format {{.FromImageID}} <ref> → image id; exit 125 missing.
  *   rmi      buildah <storage> rmi <ref>; exit 125/1 when missing (callers ignore it).
  *   containers  buildah <storage> containers --notruncate --format {{.ContainerName}} → one name per line.
+ *   containers --json  buildah <storage> containers --json → a JSON array of {id, builder, imageid, imagename,
+ *            containername} (`null` when the store has none; see parseContainersJson).
  */
+import { z } from 'zod';
 
 export interface BuildahStorage {
   /** containers/storage graph root (images, layers). */
@@ -198,6 +201,30 @@ export function rmiArgs(storage: BuildahStorage, ref: string): string[] {
 
 export function containersArgs(storage: BuildahStorage): string[] {
   return [...storageArgs(storage), 'containers', '--notruncate', '--format', '{{.ContainerName}}'];
+}
+
+export function containersJsonArgs(storage: BuildahStorage): string[] {
+  return [...storageArgs(storage), 'containers', '--json'];
+}
+
+const buildahContainerSchema = z.object({
+  /** Full container id (64 hex). */
+  id: z.string().min(1),
+  /** True for buildah's own working containers (false for containers other tools made in the store). */
+  builder: z.boolean(),
+  /** Full id of the image it was created from; empty for `scratch`. */
+  imageid: z.string(),
+  /** Name of that image as buildah prints it (`localhost/...` for local names), empty for `scratch`. */
+  imagename: z.string(),
+  containername: z.string(),
+});
+
+export type BuildahContainer = z.infer<typeof buildahContainerSchema>;
+
+/** Parses the stdout of `containersJsonArgs`; throws when it is not that shape (keys lbe does not read are dropped). */
+export function parseContainersJson(stdout: string): BuildahContainer[] {
+  const parsed: unknown = JSON.parse(stdout);
+  return z.array(buildahContainerSchema).parse(parsed ?? []);
 }
 
 export function versionArgs(): string[] {
