@@ -61,16 +61,19 @@ export async function buildApp(deps: AppDeps): Promise<LbeApp> {
   await app.register(errorsPlugin);
   await app.register(requestIdPlugin);
   await app.register(securityPlugin, { corsOrigins: deps.config.CORS_ORIGINS });
+  // One connection for the request limits and the failed-authentication counters, when REDIS_URL is set.
+  const limitsRedis = openLimitsRedis(deps.config.REDIS_URL);
+  if (limitsRedis !== undefined) app.addHook('onClose', () => quitRedis(limitsRedis));
   const { authFailuresPerMinute, ...requestLimits } = deps.rateLimit ?? {};
   const maxAuthFailures = authFailuresPerMinute ?? deps.config.AUTH_FAILURES_PER_MINUTE;
-  const authFailures = maxAuthFailures > 0 ? openAuthFailureLimiter(deps, maxAuthFailures) : undefined;
-  if (authFailures !== undefined) app.addHook('onClose', () => authFailures.close());
   await app.register(authPlugin, {
     authenticator: deps.authenticator,
     publicPrefixes: ['/docs'],
-    ...(authFailures === undefined ? {} : { failureLimiter: authFailures.limiter }),
+    ...(maxAuthFailures > 0
+      ? { failureLimiter: authFailureLimiter(deps, limitsRedis, maxAuthFailures) }
+      : {}),
   });
-  await app.register(rateLimitPlugin, { redisUrl: deps.config.REDIS_URL, ...requestLimits });
+  await app.register(rateLimitPlugin, { redis: limitsRedis, ...requestLimits });
   await app.register(observabilityPlugin, { metrics: deps.metrics });
   await app.register(openapiPlugin, { version: deps.engineVersion });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
@@ -98,34 +101,32 @@ export async function buildApp(deps: AppDeps): Promise<LbeApp> {
   });
 }
 
+function openLimitsRedis(redisUrl: string | undefined): Redis | undefined {
+  return redisUrl === undefined
+    ? undefined
+    : new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+}
+
+async function quitRedis(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => {
+    redis.disconnect();
+  });
+}
+
 /**
- * Failed-authentication counters: in Redis when REDIS_URL is set (shared by every replica; keys prefixed
- * with the rate limits' namespace when one is given), else in this process's memory. `close` quits the
- * Redis connection the limiter uses; the app calls it when it closes.
+ * Failed-authentication counters: in Redis when there is a connection (shared by every replica; keys
+ * prefixed with the rate limits' namespace when one is given), else in this process's memory.
  */
-function openAuthFailureLimiter(
+function authFailureLimiter(
   deps: AppDeps,
+  redis: Redis | undefined,
   maxFailuresPerMinute: number,
-): { readonly limiter: AuthFailureLimiter; close(): Promise<void> } {
-  const redisUrl = deps.config.REDIS_URL;
-  if (redisUrl === undefined) {
-    return {
-      limiter: new MemoryAuthFailureLimiter({ maxFailuresPerMinute }),
-      close: () => Promise.resolve(),
-    };
-  }
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: true });
+): AuthFailureLimiter {
+  if (redis === undefined) return new MemoryAuthFailureLimiter({ maxFailuresPerMinute });
   const nameSpace = deps.rateLimit?.nameSpace;
-  return {
-    limiter: new RedisAuthFailureLimiter(redis, {
-      maxFailuresPerMinute,
-      logger: deps.logger,
-      ...(nameSpace === undefined ? {} : { keyPrefix: `${nameSpace}auth-fail:` }),
-    }),
-    async close() {
-      await redis.quit().catch(() => {
-        redis.disconnect();
-      });
-    },
-  };
+  return new RedisAuthFailureLimiter(redis, {
+    maxFailuresPerMinute,
+    logger: deps.logger,
+    ...(nameSpace === undefined ? {} : { keyPrefix: `${nameSpace}auth-fail:` }),
+  });
 }

@@ -31,7 +31,7 @@ export interface AppDeps {
    * Overrides of the request limits (per-IP limit, default key limit, Redis namespace — which also
    * prefixes the failed-authentication counters) and of AUTH_FAILURES_PER_MINUTE.
    */
-  readonly rateLimit?: Omit<RateLimitPluginOptions, 'redisUrl'> & {
+  readonly rateLimit?: Omit<RateLimitPluginOptions, 'redis'> & {
     readonly authFailuresPerMinute?: number;
   };
   /** Deletes artifact files and marks their rows (download-then-delete of ISOs uses it). */

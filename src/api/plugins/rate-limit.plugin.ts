@@ -1,13 +1,16 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { DEFAULT_KEY_RATE_LIMIT } from '../../auth/tier-limits.js';
 import { LbeError } from '../../errors/index.js';
 
 export interface RateLimitPluginOptions {
-  /** Counters live in Redis (shared by every API replica) when set, else in this process's memory. */
-  readonly redisUrl?: string | undefined;
+  /**
+   * Counters live in Redis (shared by every API replica) when set, else in this process's memory. The
+   * connection is the caller's: it closes it.
+   */
+  readonly redis?: Redis | undefined;
   /** Requests per minute per address on routes answered without a key (web UI, docs); default 120. */
   readonly perIpPerMinute?: number;
   /** Requests per minute of a stored key that sets no rate limit of its own; default 100. */
@@ -30,27 +33,14 @@ const WINDOW_MS = 60_000;
  *   are not limited.
  * Past the limit: 429 LBE_RATE_LIMITED with `retry-after` (seconds) and `x-ratelimit-limit`,
  * `x-ratelimit-remaining`, `x-ratelimit-reset` (also sent on every counted response).
- * Requests that fail authentication never reach this hook (they are answered 401 first).
+ * Requests that fail authentication never reach this hook (they are answered 401 first; `lbe-auth` limits
+ * them per address, AUTH_FAILURES_PER_MINUTE).
  */
 export const rateLimitPlugin = fp<RateLimitPluginOptions>(
   async (app, options) => {
     const perIp = options.perIpPerMinute ?? 120;
     const perKey = options.defaultKeyPerMinute ?? DEFAULT_KEY_RATE_LIMIT;
-    const redis =
-      options.redisUrl === undefined
-        ? undefined
-        : new Redis(options.redisUrl, {
-            maxRetriesPerRequest: 1,
-            enableOfflineQueue: true,
-            lazyConnect: false,
-          });
-    if (redis !== undefined) {
-      app.addHook('onClose', async () => {
-        await redis.quit().catch(() => {
-          redis.disconnect();
-        });
-      });
-    }
+    const { redis } = options;
     const isExempt = (request: FastifyRequest): boolean => {
       const principal = request.principal;
       if (principal !== null && principal.apiKeyId === undefined) return true;

@@ -82,6 +82,7 @@ export class BuildahBuilder implements Builder {
   private readonly tmpDir: string;
   private readonly owners: StageOwnerRecords;
   private sweep: Promise<string[]> | undefined;
+  private ownerStart: Promise<number | undefined> | undefined;
 
   constructor(options: BuildahBuilderOptions) {
     this.runner = options.runner;
@@ -384,7 +385,9 @@ export class BuildahBuilder implements Builder {
    * absent from the record's `before`.
    */
   private async recordStageOwner(fromImage: string): Promise<string> {
-    const ownerStart = await processStartTime(process.pid);
+    // This process's start time never changes: read it once per builder.
+    this.ownerStart ??= processStartTime(process.pid);
+    const ownerStart = await this.ownerStart;
     if (ownerStart === undefined) throw new LbeError('LBE_BUILD_STEP_FAILED', 'no /proc/self/stat');
     const fromImageId = await this.imageId(fromImage).catch(() => undefined);
     const before = parseContainersJson((await this.buildah(containersJsonArgs(this.storage))).stdout);
