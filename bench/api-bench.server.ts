@@ -2,20 +2,32 @@
  * The server side of `bench/api.bench.ts`, run as its own process (plain `node` on the compiled output, or
  * under tsx for the development figure). Seeds a SUCCESS build (50 log lines, one artifact) on a fresh
  * SQLite DATA_DIR, serves the full app and bare Fastify routes (`/bare` → `{ok:true}`, `/bare-sized` → the
- * status response's bytes, precomputed), and talks to the bench over IPC:
- * → `{type:'ready', statusUrl, runningStatusUrl, bareUrl, bareSizedUrl, idleRss}` once listening and settled;
+ * status response's bytes, precomputed), plus the floor route (below), and talks to the bench over IPC:
+ * → `{type:'ready', statusUrl, runningStatusUrl, bareUrl, bareSizedUrl, floorUrl, idleRss}` once listening
+ *   and settled;
  * ← `sample-start` / `sample-stop` (→ `{type:'rss', peakRss, cpuMicros}`: peak RSS and CPU time used in
  *   between) around each load run; ← `exit`.
- * NODE_ENV=production and LOG_LEVEL=info (the production defaults), logs written to /dev/null.
+ * NODE_ENV=production and LOG_LEVEL=info (the production defaults); the product's logger (`createLogger`:
+ * redaction, ISO timestamps), written to /dev/null.
+ *
+ * The floor route (`/floor/:id`, its own Fastify instance) does only what this API's status route cannot
+ * skip whatever its implementation: it takes the request id (`x-request-id` or a new UUID) and returns it,
+ * checks the key the way API_KEYS keys are checked (sha256 + constant-time compare), writes the one
+ * `request completed` log line per request that the log-events table asks for, and answers the status
+ * response's bytes, precomputed. No security headers, CORS, scopes, rate limits, metrics, validation or
+ * store. It tells how much of the distance to the bare route is the app's and how much is the work itself.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { pino } from 'pino';
+import { EnvKeyAuthenticator, extractApiKey } from '../src/api/plugins/auth.plugin.js';
+import { generateRequestId } from '../src/api/plugins/request-id.plugin.js';
 import { createRuntime } from '../src/app/runtime.js';
 import { planSpec } from '../src/app/spec-planner.js';
 import { loadConfig } from '../src/config/index.js';
+import { createLogger } from '../src/observability/index.js';
 
 export const BENCH_API_KEY = 'bench-key-0123456789';
 
@@ -26,6 +38,7 @@ export type ServerMessage =
       runningStatusUrl: string;
       bareUrl: string;
       bareSizedUrl: string;
+      floorUrl: string;
       idleRss: number;
     }
   | { type: 'rss'; peakRss: number; cpuMicros: number };
@@ -40,7 +53,7 @@ async function serve(): Promise<void> {
     API_KEYS: BENCH_API_KEY,
     QUEUE_DRIVER: 'local',
   });
-  const logger = pino({ level: config.LOG_LEVEL }, pino.destination('/dev/null'));
+  const logger = createLogger(config, pino.destination('/dev/null'));
   const runtime = await createRuntime(config, { logger, planner: planSpec });
   const app = await runtime.createApp();
   const build = await runtime.store.builds.create({
@@ -98,6 +111,8 @@ async function serve(): Promise<void> {
     return statusBody;
   });
   const bareAddress = await bare.listen({ host: '127.0.0.1', port: 0 });
+  const floor = await floorServer(logger, statusBody);
+  const floorAddress = await floor.listen({ host: '127.0.0.1', port: 0 });
 
   // Idle: after start-up, seeding and a settle period, as an operator would see it.
   await new Promise((r) => setTimeout(r, 2000));
@@ -110,6 +125,7 @@ async function serve(): Promise<void> {
     runningStatusUrl: `${address}/api/build/status/${running.id}`,
     bareUrl: `${bareAddress}/bare`,
     bareSizedUrl: `${bareAddress}/bare-sized`,
+    floorUrl: `${floorAddress}/floor/${build.id}`,
     idleRss: process.memoryUsage().rss,
   });
   let peak = 0;
@@ -134,6 +150,7 @@ async function serve(): Promise<void> {
       case 'exit':
         void (async () => {
           await bare.close();
+          await floor.close();
           await app.close();
           await runtime.close();
           rmSync(dataDir, { recursive: true, force: true });
@@ -142,6 +159,42 @@ async function serve(): Promise<void> {
         break;
     }
   });
+}
+
+/** The floor route (see the file comment): the work no implementation of the status route can skip. */
+async function floorServer(logger: FastifyBaseLogger, body: string): Promise<FastifyInstance> {
+  const authenticator = new EnvKeyAuthenticator([BENCH_API_KEY], 'bench', false);
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: generateRequestId,
+    requestIdHeader: false,
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+    const key = extractApiKey(request);
+    if (key === undefined || (await authenticator.authenticate(key)) === undefined) {
+      return reply.code(401).send({ error: { code: 'LBE_AUTH_INVALID' } });
+    }
+    return undefined;
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url,
+        path: request.url.split('?')[0],
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request completed',
+    );
+    done();
+  });
+  const bytes = Buffer.from(body, 'utf8');
+  app.get('/floor/:id', (_request, reply) => reply.type('application/json; charset=utf-8').send(bytes));
+  await app.ready();
+  return app;
 }
 
 if (process.send !== undefined) await serve();

@@ -5,14 +5,17 @@
  *    store; a finished build's response is served from the status cache after the first read);
  * 1b. the same for an IN_PROGRESS build with the same content, read from the store on every request;
  * 2. a bare Fastify route in the same server process (`{ok:true}`), as the ceiling the target refers to;
- * 3. a bare route answering the status response's bytes, to tell the body's size from the app's cost.
+ * 3. a bare route answering the status response's bytes, to tell the body's size from the app's cost;
+ * 4. the floor route: the same bytes behind only the work no implementation of the status route can skip
+ *    (request id, API_KEYS key check, one request log line; see `bench/api-bench.server.ts`), to tell the
+ *    app's own cost from the cost of that work on this machine.
  * The server (`bench/api-bench.server.ts`) runs in its own process, as production runs it: compiled to
  * JavaScript (tsc, into .lbe-tmp/bench-api) and started with plain `node`, NODE_ENV=production,
  * LOG_LEVEL=info. The load generator therefore neither steals its event loop nor counts in its RSS.
  * Prints requests/s, p50/p95/p99, the throughput ratio, the server's RSS idle and at peak under load, and
  * the idle RSS of the same server under tsx (`npm start`'s development mode) for reference; checks the
  * targets: p95 < 50 ms, ≥ 50 % of the bare route's throughput, idle RSS < 150 MB. Exit code 1 on a miss.
- * The four targets run one after another, BENCH_ROUNDS times (default 3): a ratio is taken within each round
+ * The five targets run one after another, BENCH_ROUNDS times (default 3): a ratio is taken within each round
  * (runs seconds apart share the machine's state), and the median round is reported, so one disturbed run
  * does not decide the result. BENCH_DURATION_S (default 10) shortens the runs; BENCH_CPU_PROF=DIR writes a
  * V8 CPU profile of the server; BENCH_REUSE_BUILD=1 skips the compile step when an earlier one exists.
@@ -134,12 +137,13 @@ async function load(child: ChildProcess, url: string, headers: Record<string, st
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 const pct = (ratio: number): string => `${(ratio * 100).toFixed(1)} %`;
 
-/** One pass over the four targets, seconds apart. */
+/** One pass over the five targets, seconds apart. */
 interface Round {
   readonly status: Figures;
   readonly running: Figures;
   readonly ceiling: Figures;
   readonly sized: Figures;
+  readonly floor: Figures;
 }
 
 async function main(): Promise<void> {
@@ -165,9 +169,10 @@ async function main(): Promise<void> {
     const running = await load(child, ready.runningStatusUrl, auth);
     const ceiling = await load(child, ready.bareUrl, {});
     const sized = await load(child, ready.bareSizedUrl, {});
-    rounds.push({ status, running, ceiling, sized });
+    const floor = await load(child, ready.floorUrl, auth);
+    rounds.push({ status, running, ceiling, sized, floor });
     console.log(
-      `round ${i + 1}/${ROUNDS}: finished ${status.rps.toFixed(0)}, running ${running.rps.toFixed(0)}, bare ${ceiling.rps.toFixed(0)} req/s → ${pct(status.rps / ceiling.rps)}, ${pct(running.rps / ceiling.rps)} of bare`,
+      `round ${i + 1}/${ROUNDS}: finished ${status.rps.toFixed(0)}, running ${running.rps.toFixed(0)}, bare ${ceiling.rps.toFixed(0)}, floor ${floor.rps.toFixed(0)} req/s → ${pct(status.rps / ceiling.rps)}, ${pct(running.rps / ceiling.rps)} of bare (floor: ${pct(floor.rps / ceiling.rps)})`,
     );
   }
   await stopServer(child);
@@ -176,7 +181,7 @@ async function main(): Promise<void> {
   const byRatio = [...rounds].sort((a, b) => a.status.rps / a.ceiling.rps - b.status.rps / b.ceiling.rps);
   const median = byRatio[Math.floor((byRatio.length - 1) / 2)];
   if (median === undefined) throw new Error('no benchmark round ran');
-  const { status, running, ceiling, sized } = median;
+  const { status, running, ceiling, sized, floor } = median;
   const ratio = status.rps / ceiling.rps;
   const runningRatio = running.rps / ceiling.rps;
   console.log(
@@ -187,6 +192,7 @@ async function main(): Promise<void> {
     ['status, running build', running],
     ['bare route {ok:true}', ceiling],
     ['bare route, same body bytes', sized],
+    ['floor: key, log line, bytes', floor],
   ] as const) {
     console.log(
       `${name.padEnd(28)} ${f.rps.toFixed(0).padStart(7)} req/s  p50 ${f.p50.toFixed(1)} ms  p95 ${f.p95.toFixed(1)} ms  p99 ${f.p99.toFixed(1)} ms  server CPU ${f.cpuPerRequestUs.toFixed(0)} µs/req  errors ${f.errors}  non-2xx ${f.non2xx}  peak RSS ${f.peakRssMb.toFixed(0)} MB`,
@@ -194,6 +200,9 @@ async function main(): Promise<void> {
   }
   console.log(
     `throughput ratio status/bare: finished ${(ratio * 100).toFixed(1)} %, running ${(runningRatio * 100).toFixed(1)} % (vs the same-size bare body: ${((status.rps / sized.rps) * 100).toFixed(1)} %, ${((running.rps / sized.rps) * 100).toFixed(1)} %); server CPU per request status/bare: ${(status.cpuPerRequestUs / ceiling.cpuPerRequestUs).toFixed(1)}×, ${(running.cpuPerRequestUs / ceiling.cpuPerRequestUs).toFixed(1)}×`,
+  );
+  console.log(
+    `floor route (request id, key check, one log line, the same bytes): ${pct(floor.rps / ceiling.rps)} of bare; status/floor: finished ${pct(status.rps / floor.rps)}, running ${pct(running.rps / floor.rps)}; server CPU per request status/floor: ${(status.cpuPerRequestUs / floor.cpuPerRequestUs).toFixed(1)}×`,
   );
   console.log(
     `server RSS idle: ${mb(ready.idleRss)} MB (under tsx, as \`npm start\` runs it: ${mb(devIdle)} MB)`,
@@ -206,7 +215,7 @@ async function main(): Promise<void> {
     ['idle RSS < 150 MB', ready.idleRss < 150 * 1024 * 1024],
     [
       'no errors / non-2xx',
-      rounds.every((r) => [r.status, r.running].every((f) => f.errors === 0 && f.non2xx === 0)),
+      rounds.every((r) => [r.status, r.running, r.floor].every((f) => f.errors === 0 && f.non2xx === 0)),
     ],
   ] as const;
   for (const [name, ok] of targets) console.log(`${ok ? 'PASS' : 'FAIL'}  ${name}`);
