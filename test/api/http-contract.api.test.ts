@@ -218,3 +218,64 @@ describe('HTTP conventions', () => {
     expect([200, 302]).toContain(ui.statusCode);
   });
 });
+
+describe('CORS', () => {
+  const preflight = (origin: string) => ({
+    method: 'OPTIONS' as const,
+    url: '/api/builds',
+    headers: {
+      origin,
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'authorization',
+    },
+  });
+
+  it('answers no cross-origin request when CORS_ORIGINS is empty (the default)', async () => {
+    const res = await h.app.inject(preflight('https://app.example'));
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: { code: 'LBE_API_NOT_FOUND' } });
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    const get = await h.app.inject({
+      url: '/api/builds',
+      headers: { ...h.auth(), origin: 'https://app.example' },
+    });
+    expect(get.statusCode).toBe(200);
+    expect(get.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('allows exactly the listed origins, preflight included', async () => {
+    const listed = await openApiHarness('sqlite', {
+      env: { CORS_ORIGINS: 'https://app.example' },
+      planner: await loadPlanner(),
+    });
+    try {
+      const ok = await listed.app.inject(preflight('https://app.example'));
+      expect(ok.statusCode).toBe(204);
+      expect(ok.headers).toMatchObject({
+        'access-control-allow-origin': 'https://app.example',
+        'access-control-allow-methods': 'GET, HEAD, POST, DELETE, OPTIONS',
+        'access-control-max-age': '600',
+      });
+      expect(ok.headers['access-control-allow-headers']).toContain('authorization');
+      const get = await listed.app.inject({
+        url: '/api/builds',
+        headers: { ...listed.auth(), origin: 'https://app.example' },
+      });
+      expect(get.statusCode).toBe(200);
+      expect(get.headers['access-control-allow-origin']).toBe('https://app.example');
+      expect(get.headers['access-control-expose-headers']).toContain('x-request-id');
+      expect(get.headers.vary).toContain('Origin');
+
+      const other = await listed.app.inject({
+        url: '/api/builds',
+        headers: { ...listed.auth(), origin: 'https://evil.example' },
+      });
+      expect(other.statusCode).toBe(200);
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+      const otherPreflight = await listed.app.inject(preflight('https://evil.example'));
+      expect(otherPreflight.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await listed.cleanup();
+    }
+  });
+});

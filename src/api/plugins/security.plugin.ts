@@ -42,8 +42,11 @@ export function helmetHeaders(options: HelmetOptions): ReadonlyMap<string, strin
 
 /**
  * `lbe-security`: helmet's headers on every reply, errors and 404s included (the CSP allows Swagger UI's
- * assets on /docs and the dashboard's inline styles), and CORS limited to the CORS_ORIGINS allowlist
- * (empty → no cross-origin access).
+ * assets on /docs and the dashboard's inline styles), and CORS limited to the CORS_ORIGINS allowlist.
+ * With an empty allowlist (the default) no CORS handling is registered at all: no response carries
+ * `access-control-*` headers, so browsers refuse every cross-origin read, and a preflight `OPTIONS` is an
+ * unknown route (404) — the same answers the CORS plugin gives with `origin: false`, without its hook on
+ * every request.
  */
 export const securityPlugin = fp<{ corsOrigins: readonly string[] }>(
   async (app, options) => {
@@ -52,8 +55,9 @@ export const securityPlugin = fp<{ corsOrigins: readonly string[] }>(
       void reply.headers(headers);
       done();
     });
+    if (options.corsOrigins.length === 0) return;
     await app.register(cors, {
-      origin: options.corsOrigins.length === 0 ? false : [...options.corsOrigins],
+      origin: [...options.corsOrigins],
       methods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
       allowedHeaders: [
         'authorization',
