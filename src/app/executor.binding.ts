@@ -1,3 +1,5 @@
+import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { Logger } from 'pino';
 import type { ExecutorArtifact, ExecutorPort } from '../builds/build-runner.js';
 import type { Config } from '../config/index.js';
@@ -50,6 +52,8 @@ export function resolveExecutor(config: Config, logger: Logger): ExecutorPort | 
       });
     }
     const buildPlan = plan(validation.spec);
+    // The process's scratch dir (TMPDIR) may have been removed by a temp cleaner while the process idled.
+    await mkdir(tmpdir(), { recursive: true, mode: 0o700 });
     const built = await runBuild(buildPlan, {
       ...runBuildOptionsFromConfig(config, runner, buildPlan.imageTag),
       outDir: request.outputDir,

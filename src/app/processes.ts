@@ -1,5 +1,7 @@
+import { tmpdir } from 'node:os';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
+import { claimProcessScratch } from '../executor/index.js';
 import { createLogger } from '../observability/index.js';
 import { resolveExecutor } from './executor.binding.js';
 import { assertAuthConfig, createRuntime, type Runtime } from './runtime.js';
@@ -22,6 +24,7 @@ export async function startServer(
   logger: Logger = createLogger(config),
 ): Promise<RunningProcess> {
   assertAuthConfig(config, logger);
+  const releaseScratch = await useProcessScratch(logger);
   const runtime = await createRuntime(config, { logger, planner: planSpec });
   const app = await runtime.createApp();
   const executor = resolveExecutor(config, logger);
@@ -47,6 +50,7 @@ export async function startServer(
         await worker?.stop();
         await closingApp;
         await runtime.close();
+        await releaseScratch();
         logger.info('shut down');
       })();
       return stopping;
@@ -59,10 +63,12 @@ export async function startWorker(
   config: Config,
   logger: Logger = createLogger(config),
 ): Promise<RunningProcess> {
+  const releaseScratch = await useProcessScratch(logger);
   const runtime = await createRuntime(config, { logger, planner: planSpec });
   const executor = resolveExecutor(config, logger);
   if (executor === undefined) {
     await runtime.close();
+    await releaseScratch();
     throw new Error('no executor available: this worker cannot run builds');
   }
   const worker = runtime.startWorker(executor, { graceMs: config.SHUTDOWN_GRACE_SECONDS * 1000 });
@@ -77,9 +83,31 @@ export async function startWorker(
       stopping ??= (async () => {
         await worker.stop();
         await runtime.close();
+        await releaseScratch();
       })();
       return stopping;
     },
+  };
+}
+
+/**
+ * Claims this process's scratch directory under the current temp dir (`claimProcessScratch`: the temp dirs
+ * of lbe processes on this host that are gone — killed, crashed — are removed first) and points TMPDIR at it,
+ * so every temp dir this process makes from now on lives there. The returned function, called once the
+ * process has stopped its builds, points TMPDIR back and removes the directory.
+ */
+async function useProcessScratch(logger: Logger): Promise<() => Promise<void>> {
+  const previous = process.env.TMPDIR;
+  const scratch = await claimProcessScratch({ base: tmpdir() });
+  if (scratch.swept.length > 0) {
+    logger.warn({ dirs: scratch.swept }, 'removed the temp dirs of lbe processes that are gone');
+  }
+  process.env.TMPDIR = scratch.dir;
+  logger.debug({ dir: scratch.dir }, 'temp dir');
+  return async () => {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    await scratch.release();
   };
 }
 

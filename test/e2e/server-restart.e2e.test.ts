@@ -29,6 +29,8 @@ import {
  *    container;
  * 3. the next process finishes the build (the reconciler requeues it once its heartbeat is stale), and a
  *    SIGTERM with a long grace lets a running build finish SUCCESS before the process exits 0.
+ * Temp dirs: each process works in its own scratch dir under TMPDIR; a graceful stop removes it, and the
+ * dir a killed process left is removed by the next process that starts.
  * Each build's postInstall `sleep` gives the window to stop the process in the middle of it.
  */
 const apiKey = `restart-${createId()}`;
@@ -95,6 +97,11 @@ async function submitSleepingBuild(seconds: number): Promise<string> {
   return id;
 }
 
+/** The per-process scratch dirs under the servers' TMPDIR (`lbe-proc-<host>-<pid>-<start>`). */
+async function scratchDirs(): Promise<string[]> {
+  return (await readdir(join(dataDir, 'tmp'))).filter((d) => d.startsWith('lbe-proc-'));
+}
+
 /** Waits until the build runs its postInstall script (the `sleep`). */
 async function waitInScripts(id: string): Promise<void> {
   const deadline = Date.now() + 300_000;
@@ -156,6 +163,8 @@ describe('the server process survives SIGTERM and kill -9 mid-build (real Debian
     expect(row?.attempts).toBe(0);
     expect(row?.workerId).toBeNull();
     expect(first.output.join('\n')).toContain('shut down');
+    // A graceful stop removes the process's scratch dir, with the aborted build's temp dirs in it.
+    expect(await scratchDirs()).toEqual([]);
   });
 
   it('kill -9 during the retried build, then a new process completes it', async () => {
@@ -175,10 +184,21 @@ describe('the server process survives SIGTERM and kill -9 mid-build (real Debian
     const crashed = await readBuild(buildId);
     expect(crashed?.status).toBe('IN_PROGRESS');
     expect(crashed?.attempts).toBe(1);
+    // The killed process's temp dirs (its build's work dir among them) stay behind in its scratch dir…
+    const [killedScratch, ...more] = await scratchDirs();
+    expect(more).toEqual([]);
+    expect(killedScratch).toBeDefined();
+    const killedDir = join(dataDir, 'tmp', killedScratch ?? '');
+    expect((await readdir(killedDir)).some((d) => d.startsWith('lbe-build-'))).toBe(true);
 
     // A long grace for the last test, where SIGTERM must let a build finish.
     const third = start({ SHUTDOWN_GRACE_SECONDS: '600' });
     await waitUntilListening(baseUrl, third, 60_000);
+    // …until the next process on this host starts: it removes them and claims its own.
+    const afterRestart = await scratchDirs();
+    expect(afterRestart).not.toContain(killedScratch);
+    expect(afterRestart).toHaveLength(1);
+    expect(third.output.join('\n')).toContain('removed the temp dirs of lbe processes that are gone');
     const done = await waitForStatus(
       baseUrl,
       apiKey,
@@ -203,5 +223,6 @@ describe('the server process survives SIGTERM and kill -9 mid-build (real Debian
     const row = await readBuild(id);
     expect(row?.status).toBe('SUCCESS');
     expect(row?.attempts).toBe(1);
+    expect(await scratchDirs()).toEqual([]);
   });
 });

@@ -8,10 +8,10 @@ import { defaultCacheDir } from '../../src/config/index.js';
 import { BuildahBuilder, buildahStorageFor } from '../../src/executor/buildah/buildah.builder.js';
 import {
   StageOwnerRecords,
-  processStartTime,
   stageOwnersDirFor,
   type StageOwnerRecord,
 } from '../../src/executor/buildah/stage-owners.js';
+import { processStartTime } from '../../src/executor/process/process-identity.js';
 import { NodeProcessRunner } from '../../src/executor/process/process-runner.js';
 import {
   containersJsonArgs,

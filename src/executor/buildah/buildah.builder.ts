@@ -26,11 +26,11 @@ import {
 } from '../tools/buildah.tool.js';
 import { CP, copyTreeArgs } from '../tools/cp.tool.js';
 import { runTool } from '../tools/tool.invocation.js';
+import { processStartTime } from '../process/process-identity.js';
 import { createPidsCgroup, type PidsCgroup } from './pids-cgroup.limiter.js';
 import {
   StageOwnerRecords,
   isOwnerAlive,
-  processStartTime,
   selectOrphanedContainers,
   stageOwnersDirFor,
   type StoredStageOwnerRecord,

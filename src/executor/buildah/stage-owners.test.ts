@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,13 +7,12 @@ import {
   StageOwnerRecords,
   isOwnerAlive,
   normalizeImageName,
-  parseProcStatStartTime,
-  processStartTime,
   selectOrphanedContainers,
   stageOwnersDirFor,
   type StageOwnerRecord,
   type StoredStageOwnerRecord,
 } from './stage-owners.js';
+import { processStartTime } from '../process/process-identity.js';
 
 const IMAGE = 'a'.repeat(64);
 const OTHER_IMAGE = 'b'.repeat(64);
@@ -40,28 +39,9 @@ const record = (id: string, extra: Partial<StageOwnerRecord> = {}): StoredStageO
   },
 });
 
-describe('parseProcStatStartTime', () => {
-  const tail = 'S 1 2 3 0 -1 4194560 100 0 0 0 5 6 0 0 20 0 1 0 987654 1000 50';
-
-  it('reads field 22 of a plain stat line', () => {
-    expect(parseProcStatStartTime(`1234 (node) ${tail}`)).toBe(987654);
-  });
-
-  it('counts fields from the last parenthesis, whatever the command name holds', () => {
-    expect(parseProcStatStartTime(`1234 (a b) (c) ) ${tail}`)).toBe(987654);
-    expect(parseProcStatStartTime(`1234 (  ) ${tail}\n`)).toBe(987654);
-  });
-
-  it('rejects lines that are not stat lines', () => {
-    expect(() => parseProcStatStartTime('1234 node S 1')).toThrow(/no command name/);
-    expect(() => parseProcStatStartTime('1234 (node) S 1 2')).toThrow(/no start time/);
-  });
-
-  it('reads this process and tells a missing pid apart', async () => {
+describe('isOwnerAlive', () => {
+  it('is true only for the same pid with the same start time', async () => {
     const own = await processStartTime(process.pid);
-    expect(own).toBeGreaterThan(0);
-    expect(own).toBe(parseProcStatStartTime(await readFile('/proc/self/stat', 'utf8')));
-    expect(await processStartTime(2 ** 30)).toBeUndefined();
     const me = record('x', { ownerPid: process.pid, ownerStart: own ?? -1 }).record;
     expect(await isOwnerAlive(me)).toBe(true);
     expect(await isOwnerAlive({ ...me, ownerStart: (own ?? 0) + 1 })).toBe(false);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { isErrno, isProcessAlive } from '../process/process-identity.js';
 import type { BuildahContainer, BuildahStorage } from '../tools/buildah.tool.js';
 
 /**
@@ -99,37 +100,9 @@ export class StageOwnerRecords {
   }
 }
 
-/**
- * `starttime` (field 22) of a `/proc/<pid>/stat` line. The command name (field 2) sits in parentheses and may
- * itself contain spaces and parentheses, so the fields are counted from the last `)`.
- */
-export function parseProcStatStartTime(stat: string): number {
-  const close = stat.lastIndexOf(')');
-  if (close < 0) throw new Error('not a /proc/<pid>/stat line: no command name');
-  // Fields 3.. follow the command name: field 22 is the 20th of them.
-  const value = stat
-    .slice(close + 1)
-    .trim()
-    .split(/\s+/)[19];
-  if (value === undefined || !/^\d+$/.test(value)) {
-    throw new Error('not a /proc/<pid>/stat line: no start time');
-  }
-  return Number(value);
-}
-
-/** The start time of process `pid`, or undefined when no such process exists. */
-export async function processStartTime(pid: number): Promise<number | undefined> {
-  try {
-    return parseProcStatStartTime(await readFile(`/proc/${pid}/stat`, 'utf8'));
-  } catch (err) {
-    if (isErrno(err, 'ENOENT') || isErrno(err, 'ESRCH')) return undefined;
-    throw err;
-  }
-}
-
 /** Whether the process that wrote `record` is still running (same pid and same start time). */
 export async function isOwnerAlive(record: StageOwnerRecord): Promise<boolean> {
-  return (await processStartTime(record.ownerPid)) === record.ownerStart;
+  return isProcessAlive({ pid: record.ownerPid, start: record.ownerStart });
 }
 
 export interface OrphanSelectionInput {
@@ -200,8 +173,4 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isErrno(err: unknown, code: string): boolean {
-  return err instanceof Error && (err as NodeJS.ErrnoException).code === code;
 }
