@@ -19,7 +19,7 @@ export const observabilityPlugin = fp<{ metrics: LbeMetrics }>(
         {
           method: request.method,
           route,
-          path: request.url.split('?')[0],
+          path: pathOf(request.url),
           statusCode: reply.statusCode,
           durationMs: Math.round(reply.elapsedTime * 100) / 100,
           tenantId: request.principal?.tenantId,
@@ -32,3 +32,9 @@ export const observabilityPlugin = fp<{ metrics: LbeMetrics }>(
   },
   { name: 'lbe-observability', fastify: '5.x', dependencies: ['lbe-auth'] },
 );
+
+/** The URL without its query string. */
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query < 0 ? url : url.slice(0, query);
+}

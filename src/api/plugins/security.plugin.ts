@@ -41,8 +41,30 @@ export function helmetHeaders(options: HelmetOptions): ReadonlyMap<string, strin
 }
 
 /**
- * `lbe-security`: helmet's headers on every reply, errors and 404s included (the CSP allows Swagger UI's
- * assets on /docs and the dashboard's inline styles), and CORS limited to the CORS_ORIGINS allowlist.
+ * The headers of every response that is not a page — JSON, downloads, redirects, errors, event streams:
+ * what OWASP's REST Security Cheat Sheet asks of API responses. Helmet's document-only headers
+ * (Cross-Origin-Opener-Policy, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options,
+ * X-Permitted-Cross-Domain-Policies, X-XSS-Protection) do nothing for them, and the policy is stricter than
+ * the pages': a response opened as a page may load nothing and be framed by no one.
+ */
+export const API_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'cross-origin-resource-policy': 'same-origin',
+  'referrer-policy': 'no-referrer',
+};
+
+/** The dashboard (`/ui/…`, and `/`, which redirects there) and Swagger UI (`/docs…`) serve pages. */
+export function servesPages(url: string): boolean {
+  return url === '/' || url.startsWith('/ui') || url.startsWith('/docs');
+}
+
+/**
+ * `lbe-security`: security headers on every reply, errors and 404s included — helmet's on the pages (its CSP
+ * allows Swagger UI's assets on /docs and the dashboard's inline styles), `API_RESPONSE_HEADERS` on
+ * everything else — and CORS limited to the CORS_ORIGINS allowlist.
  * With an empty allowlist (the default) no CORS handling is registered at all: no response carries
  * `access-control-*` headers, so browsers refuse every cross-origin read, and a preflight `OPTIONS` is an
  * unknown route (404) — the same answers the CORS plugin gives with `origin: false`, without its hook on
@@ -50,9 +72,9 @@ export function helmetHeaders(options: HelmetOptions): ReadonlyMap<string, strin
  */
 export const securityPlugin = fp<{ corsOrigins: readonly string[] }>(
   async (app, options) => {
-    const headers = Object.fromEntries(helmetHeaders(HELMET_OPTIONS));
-    app.addHook('onRequest', (_request, reply, done) => {
-      void reply.headers(headers);
+    const pageHeaders = Object.fromEntries(helmetHeaders(HELMET_OPTIONS));
+    app.addHook('onRequest', (request, reply, done) => {
+      void reply.headers(servesPages(request.url) ? pageHeaders : API_RESPONSE_HEADERS);
       done();
     });
     if (options.corsOrigins.length === 0) return;
