@@ -24,7 +24,7 @@ export async function startServer(
   logger: Logger = createLogger(config),
 ): Promise<RunningProcess> {
   assertAuthConfig(config, logger);
-  const releaseScratch = await useProcessScratch(logger);
+  const releaseScratch = await useProcessScratch(logSwept(logger));
   const runtime = await createRuntime(config, { logger, planner: planSpec });
   const app = await runtime.createApp();
   const executor = resolveExecutor(config, logger);
@@ -63,7 +63,7 @@ export async function startWorker(
   config: Config,
   logger: Logger = createLogger(config),
 ): Promise<RunningProcess> {
-  const releaseScratch = await useProcessScratch(logger);
+  const releaseScratch = await useProcessScratch(logSwept(logger));
   const runtime = await createRuntime(config, { logger, planner: planSpec });
   const executor = resolveExecutor(config, logger);
   if (executor === undefined) {
@@ -92,22 +92,28 @@ export async function startWorker(
 
 /**
  * Claims this process's scratch directory under the current temp dir (`claimProcessScratch`: the temp dirs
- * of lbe processes on this host that are gone — killed, crashed — are removed first) and points TMPDIR at it,
- * so every temp dir this process makes from now on lives there. The returned function, called once the
- * process has stopped its builds, points TMPDIR back and removes the directory.
+ * of lbe processes on this host that are gone — killed, crashed — are removed first, and `onSwept` hears of
+ * them) and points TMPDIR at it, so every temp dir this process makes from now on lives there. Call it
+ * before creating a builder (builders take their temp dir when created). The returned function, called once
+ * the process has stopped its builds, points TMPDIR back and removes the directory.
  */
-async function useProcessScratch(logger: Logger): Promise<() => Promise<void>> {
+export async function useProcessScratch(
+  onSwept: (dirs: readonly string[]) => void,
+): Promise<() => Promise<void>> {
   const previous = process.env.TMPDIR;
   const scratch = await claimProcessScratch({ base: tmpdir() });
-  if (scratch.swept.length > 0) {
-    logger.warn({ dirs: scratch.swept }, 'removed the temp dirs of lbe processes that are gone');
-  }
+  if (scratch.swept.length > 0) onSwept(scratch.swept);
   process.env.TMPDIR = scratch.dir;
-  logger.debug({ dir: scratch.dir }, 'temp dir');
   return async () => {
     if (previous === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = previous;
     await scratch.release();
+  };
+}
+
+function logSwept(logger: Logger): (dirs: readonly string[]) => void {
+  return (dirs) => {
+    logger.warn({ dirs }, 'removed the temp dirs of lbe processes that are gone');
   };
 }
 

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scratchDirName } from '../../src/executor/process/process-scratch.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'lbe.js');
@@ -17,7 +18,16 @@ interface Run {
 
 /** Runs the real `lbe` binary in a child process. */
 function lbe(...args: string[]): Run {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return lbeWithEnv({}, ...args);
+}
+
+function lbeWithEnv(env: Record<string, string>, ...args: string[]): Run {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, ...env },
+  });
   return {
     status: r.status,
     stdout: r.stdout,
@@ -187,5 +197,39 @@ describe('lbe presets and lbe init', () => {
     const r = lbe('init', '--preset', 'nope');
     expect(r.status).toBe(2);
     expect(r.errLines[0]).toMatch(/^error: No preset named "nope"; known presets: developer-workstation, /);
+  });
+});
+
+describe('lbe build temp dirs', () => {
+  it('removes the scratch dir a killed lbe process left, and its own when it ends (even failing)', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'lbe-cli-scratch-'));
+    try {
+      // A process that is gone: a child that ran and was reaped.
+      const child = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' });
+      const deadPid = Number(child.stdout.trim());
+      const dead = join(base, scratchDirName(hostname(), { pid: deadPid, start: 1 }));
+      await mkdir(join(dead, 'lbe-build-x', 'rootfs'), { recursive: true });
+      await writeFile(join(dead, 'auth.json'), '{}');
+      const running = join(base, 'lbe-build-not-ours');
+      await mkdir(running);
+
+      // An unreachable Docker API makes the build fail at its first step, after the claim.
+      const r = lbeWithEnv(
+        { TMPDIR: base, DOCKER_HOST: 'unix:///nonexistent/docker.sock' },
+        'build',
+        'examples/debian-minimal.yaml',
+        '--out',
+        join(base, 'out'),
+        '--backend',
+        'docker',
+      );
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.errLines).toContain(`removed the temp dirs of lbe processes that are gone: ${dead}`);
+      expect(r.stderr).toContain('LBE_BUILD_ENGINE_UNAVAILABLE');
+      const left = await readdir(base);
+      expect(left.filter((d) => d.startsWith('lbe-'))).toEqual(['lbe-build-not-ours']);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runBuildOptionsFromConfig } from '../../app/build-options.js';
-import { loadConfig } from '../../config/index.js';
+import { useProcessScratch } from '../../app/processes.js';
+import { loadConfig, type Config } from '../../config/index.js';
 import { LbeError, isLbeError } from '../../errors/index.js';
 import {
   createBuilder,
@@ -10,7 +11,7 @@ import {
   type BuildProgress,
   type BuildResult,
 } from '../../executor/index.js';
-import { plan } from '../../plan/index.js';
+import { plan, type BuildPlan } from '../../plan/index.js';
 import { parseSpecText, readSpecFile, validateSpec, type NormalizedSpec } from '../../spec/index.js';
 import { CliExit, EXIT_CODES, formatIssueLine, printJson, printLine } from '../cli-output.js';
 
@@ -72,7 +73,23 @@ async function buildCommand(file: string, options: BuildCommandOptions): Promise
     printLine(process.stderr, `error: --backend must be auto, buildah or docker, not ${backend}`);
     throw new CliExit(EXIT_CODES.invalidInput);
   }
-  const buildPlan = plan(spec);
+  // Temp dirs in this process's own scratch dir: a killed `lbe build` leaves them to the next lbe process.
+  const releaseScratch = await useProcessScratch((dirs) => {
+    printLine(process.stderr, `removed the temp dirs of lbe processes that are gone: ${dirs.join(' ')}`);
+  });
+  try {
+    await buildPlanned(plan(spec), backend, config, options);
+  } finally {
+    await releaseScratch();
+  }
+}
+
+async function buildPlanned(
+  buildPlan: BuildPlan,
+  backend: 'auto' | 'buildah' | 'docker',
+  config: Config,
+  options: BuildCommandOptions,
+): Promise<void> {
   const runner = new NodeProcessRunner();
   const builder = await createBuilder(backend, {
     runner,

@@ -4,18 +4,18 @@ import { join } from 'node:path';
 import { isProcessAlive, processStartTime, type ProcessIdentity } from './process-identity.js';
 
 /**
- * Per-process scratch directories for long-running lbe processes (server, worker).
+ * Per-process scratch directories for the lbe processes that build (server, worker, `lbe build`).
  *
  * Every temp dir lbe makes (build work dirs, Dockerfile contexts, ISO staging, registry auth files, …) is
  * created with `mkdtemp(os.tmpdir())`. A process killed by SIGKILL, the OOM killer or a power loss cannot
- * remove them, and a build's can hold gigabytes and registry credentials. So a server or worker first claims
+ * remove them, and a build's can hold gigabytes and registry credentials. So such a process first claims
  * its own directory under the base temp dir, named after its identity:
  *
  *     <base>/lbe-proc-<host>-<pid>-<start>
  *
  * (`start` is the kernel start time of the process, so a reused pid does not pass for it), points TMPDIR at
- * it for the rest of its life (Node's `os.tmpdir()` reads TMPDIR on every call), and removes it when it stops
- * gracefully. While claiming, it removes the directories of the same host whose process is gone, whatever
+ * it for the rest of its life (Node's `os.tmpdir()` reads TMPDIR on every call), and removes it when it ends
+ * or stops gracefully. While claiming, it removes the directories of the same host whose process is gone, whatever
  * they hold. Directories of other hosts (containers sharing a temp volume) and of processes still running
  * are never touched; neither is anything not named `lbe-proc-*`. Only meaningful inside one pid namespace:
  * processes sharing a base dir from different pid namespaces must have different host names.
