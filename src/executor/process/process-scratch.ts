@@ -15,10 +15,10 @@ import { isProcessAlive, processStartTime, type ProcessIdentity } from './proces
  *
  * (`start` is the kernel start time of the process, so a reused pid does not pass for it), points TMPDIR at
  * it for the rest of its life (Node's `os.tmpdir()` reads TMPDIR on every call), and removes it when it ends
- * or stops gracefully. While claiming, it removes the directories of the same host whose process is gone, whatever
- * they hold. Directories of other hosts (containers sharing a temp volume) and of processes still running
- * are never touched; neither is anything not named `lbe-proc-*`. Only meaningful inside one pid namespace:
- * processes sharing a base dir from different pid namespaces must have different host names.
+ * or stops gracefully. While claiming, it removes the directories of the same host whose process is gone,
+ * whatever they hold. Directories of other hosts (containers sharing a temp volume) and of processes still
+ * running are never touched; neither is anything not named `lbe-proc-*`. Only meaningful inside one pid
+ * namespace: processes sharing a base dir from different pid namespaces must have different host names.
  */
 
 const SCRATCH_DIR = /^lbe-proc-([A-Za-z0-9._]+)-(\d+)-(\d+)$/;
