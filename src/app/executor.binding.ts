@@ -1,10 +1,16 @@
-import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import type { Logger } from 'pino';
 import type { ExecutorArtifact, ExecutorPort } from '../builds/build-runner.js';
 import type { Config } from '../config/index.js';
 import { LbeError } from '../errors/index.js';
-import { createBuilder, NodeProcessRunner, runBuild, type Builder } from '../executor/index.js';
+import {
+  createBuilder,
+  ensureScratchDir,
+  isScratchDir,
+  NodeProcessRunner,
+  runBuild,
+  type Builder,
+} from '../executor/index.js';
 import { plan } from '../plan/index.js';
 import type { ArtifactFileType } from '../store/index.js';
 import { validateSpec } from '../spec/index.js';
@@ -53,7 +59,7 @@ export function resolveExecutor(config: Config, logger: Logger): ExecutorPort | 
     }
     const buildPlan = plan(validation.spec);
     // The process's scratch dir (TMPDIR) may have been removed by a temp cleaner while the process idled.
-    await mkdir(tmpdir(), { recursive: true, mode: 0o700 });
+    if (isScratchDir(tmpdir())) await ensureScratchDir(tmpdir());
     const built = await runBuild(buildPlan, {
       ...runBuildOptionsFromConfig(config, runner, buildPlan.imageTag),
       outDir: request.outputDir,

@@ -31,4 +31,9 @@ export { NodeProcessRunner, type ProcessRunner } from './process/process-runner.
 export { createIsoSteps, type IsoStepsOptions } from './iso/iso.steps.js';
 export { bootTest, bootTestFailure, type BootTestOptions, type BootTestResult } from './iso/boot-test.js';
 export { buildLiveIso, type LiveIsoInput, type LiveIsoResult } from './iso/live-iso.builder.js';
-export { claimProcessScratch, type ProcessScratch } from './process/process-scratch.js';
+export {
+  claimProcessScratch,
+  ensureScratchDir,
+  isScratchDir,
+  type ProcessScratch,
+} from './process/process-scratch.js';

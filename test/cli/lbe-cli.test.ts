@@ -4,7 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { scratchDirName } from '../../src/executor/process/process-scratch.js';
+import { scratchDirPrefix } from '../../src/executor/process/process-scratch.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'lbe.js');
@@ -207,7 +207,7 @@ describe('lbe build temp dirs', () => {
       // A process that is gone: a child that ran and was reaped.
       const child = spawnSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' });
       const deadPid = Number(child.stdout.trim());
-      const dead = join(base, scratchDirName(hostname(), { pid: deadPid, start: 1 }));
+      const dead = join(base, `${scratchDirPrefix(hostname(), { pid: deadPid, start: 1 })}x1Y2z3`);
       await mkdir(join(dead, 'lbe-build-x', 'rootfs'), { recursive: true });
       await writeFile(join(dead, 'auth.json'), '{}');
       const running = join(base, 'lbe-build-not-ours');

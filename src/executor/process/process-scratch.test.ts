@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { processStartTime, type ProcessIdentity } from './process-identity.js';
-import { claimProcessScratch, scratchDirName } from './process-scratch.js';
+import { claimProcessScratch, ensureScratchDir, isScratchDir, scratchDirPrefix } from './process-scratch.js';
 
 let base: string;
 const children: ChildProcess[] = [];
@@ -45,42 +45,50 @@ async function leftover(name: string): Promise<string> {
   return dir;
 }
 
+/** A scratch dir name as `mkdtemp` makes them (six random characters after the prefix). */
+const scratchName = (host: string, identity: ProcessIdentity, suffix = 'a1B2c3'): string =>
+  `${scratchDirPrefix(host, identity)}${suffix}`;
+
 describe('claimProcessScratch', () => {
   it('removes only the dirs of dead processes of this host, then creates its own (0700)', async () => {
     const self = await liveProcess();
     const live = await liveProcess();
     const dead = await deadProcess();
-    const deadDir = await leftover(scratchDirName('node1', dead));
+    const deadDir = await leftover(scratchName('node1', dead));
     // The same pid as a live process but another start time: the pid was reused, the owner is gone.
     const reusedDir = await leftover(
-      scratchDirName('node1', { pid: live.identity.pid, start: live.identity.start + 1 }),
+      scratchName('node1', { pid: live.identity.pid, start: live.identity.start + 1 }),
     );
     const keep = [
-      await leftover(scratchDirName('node1', live.identity)),
-      await leftover(scratchDirName('node2', dead)),
+      await leftover(scratchName('node1', live.identity)),
+      await leftover(scratchName('node1', self.identity, 'zzzzzz')),
+      await leftover(scratchName('node2', dead)),
       await leftover('lbe-build-unrelated'),
-      await leftover('lbe-proc-node1-notapid-1'),
+      await leftover('lbe-proc-node1-notapid-1-a1B2c3'),
+      await leftover(scratchName('node1', dead).slice(0, -1)),
     ];
 
     const scratch = await claimProcessScratch({ base, self: self.identity, host: 'node1' });
 
     expect([...scratch.swept].sort()).toEqual([deadDir, reusedDir].sort());
-    expect(scratch.dir).toBe(join(base, scratchDirName('node1', self.identity)));
+    expect(scratch.dir.startsWith(join(base, scratchDirPrefix('node1', self.identity)))).toBe(true);
+    expect(isScratchDir(scratch.dir)).toBe(true);
     expect(((await stat(scratch.dir)).mode & 0o777).toString(8)).toBe('700');
     expect((await readdir(base)).sort()).toEqual(
-      [...keep.map((d) => d.slice(base.length + 1)), scratchDirName('node1', self.identity)].sort(),
+      [...keep.map((d) => d.slice(base.length + 1)), scratch.dir.slice(base.length + 1)].sort(),
     );
   });
 
-  it('keeps its own earlier dir, and release removes it with its contents (idempotent)', async () => {
+  it('makes a new dir on every claim, never one that exists; release removes it (idempotent)', async () => {
     const self = await liveProcess();
-    const own = await leftover(scratchDirName('node1', self.identity));
-    const scratch = await claimProcessScratch({ base, self: self.identity, host: 'node1' });
-    expect(scratch.swept).toEqual([]);
-    expect(scratch.dir).toBe(own);
-    expect(await readdir(join(own, 'lbe-build-abc'))).toEqual(['rootfs']);
-    await scratch.release();
-    await scratch.release();
+    const first = await claimProcessScratch({ base, self: self.identity, host: 'node1' });
+    const second = await claimProcessScratch({ base, self: self.identity, host: 'node1' });
+    expect(second.dir).not.toBe(first.dir);
+    await writeFile(join(second.dir, 'file'), 'x');
+    await second.release();
+    await second.release();
+    expect(await readdir(base)).toEqual([first.dir.slice(base.length + 1)]);
+    await first.release();
     expect(await readdir(base)).toEqual([]);
   });
 
@@ -88,12 +96,41 @@ describe('claimProcessScratch', () => {
     const nested = join(base, 'not', 'yet');
     const scratch = await claimProcessScratch({ base: nested });
     const start = await processStartTime(process.pid);
-    expect(scratch.dir).toMatch(new RegExp(`^${nested}/lbe-proc-[A-Za-z0-9._]+-${process.pid}-${start}$`));
+    expect(scratch.dir).toMatch(
+      new RegExp(`^${nested}/lbe-proc-[A-Za-z0-9._]+-${process.pid}-${start}-[A-Za-z0-9]{6}$`),
+    );
     await scratch.release();
   });
 
   it('names dirs after a host name made safe for the name format', () => {
-    expect(scratchDirName('web-1.example/x', { pid: 12, start: 34 })).toBe('lbe-proc-web_1.example_x-12-34');
-    expect(scratchDirName('', { pid: 1, start: 2 })).toBe('lbe-proc-host-1-2');
+    expect(scratchDirPrefix('web-1.example/x', { pid: 12, start: 34 })).toBe(
+      'lbe-proc-web_1.example_x-12-34-',
+    );
+    expect(scratchDirPrefix('', { pid: 1, start: 2 })).toBe('lbe-proc-host-1-2-');
+    expect(isScratchDir('/tmp/lbe-proc-web_1.example_x-12-34-a1B2c3')).toBe(true);
+    expect(isScratchDir('/tmp/lbe-proc-web-1-12-34-a1B2c3')).toBe(false);
+    expect(isScratchDir('/tmp')).toBe(false);
+  });
+});
+
+describe('ensureScratchDir', () => {
+  it('re-creates a removed scratch dir with mode 0700 and accepts an existing one', async () => {
+    const scratch = await claimProcessScratch({ base });
+    await rm(scratch.dir, { recursive: true });
+    await ensureScratchDir(scratch.dir);
+    expect(((await stat(scratch.dir)).mode & 0o777).toString(8)).toBe('700');
+    await ensureScratchDir(scratch.dir);
+    await scratch.release();
+  });
+
+  it('refuses a link or a file standing in its place', async () => {
+    const target = join(base, 'elsewhere');
+    await mkdir(target);
+    const link = join(base, scratchName('node1', { pid: 1, start: 1 }));
+    await symlink(target, link);
+    await expect(ensureScratchDir(link)).rejects.toThrow(/is not this process's scratch dir/);
+    const file = join(base, scratchName('node1', { pid: 2, start: 2 }));
+    await writeFile(file, '');
+    await expect(ensureScratchDir(file)).rejects.toThrow(/is not this process's scratch dir/);
   });
 });

@@ -1,7 +1,7 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
-import { isProcessAlive, processStartTime, type ProcessIdentity } from './process-identity.js';
+import { basename, join } from 'node:path';
+import { isErrno, isProcessAlive, processStartTime, type ProcessIdentity } from './process-identity.js';
 
 /**
  * Per-process scratch directories for the lbe processes that build (server, worker, `lbe build`).
@@ -11,9 +11,10 @@ import { isProcessAlive, processStartTime, type ProcessIdentity } from './proces
  * remove them, and a build's can hold gigabytes and registry credentials. So such a process first claims
  * its own directory under the base temp dir, named after its identity:
  *
- *     <base>/lbe-proc-<host>-<pid>-<start>
+ *     <base>/lbe-proc-<host>-<pid>-<start>-<random>
  *
- * (`start` is the kernel start time of the process, so a reused pid does not pass for it), points TMPDIR at
+ * (created with `mkdtemp`, mode 0700, so nobody else on the host can have made it first)
+ * — `start` is the kernel start time of the process, so a reused pid does not pass for it — points TMPDIR at
  * it for the rest of its life (Node's `os.tmpdir()` reads TMPDIR on every call), and removes it when it ends
  * or stops gracefully. While claiming, it removes the directories of the same host whose process is gone,
  * whatever they hold. Directories of other hosts (containers sharing a temp volume) and of processes still
@@ -21,7 +22,7 @@ import { isProcessAlive, processStartTime, type ProcessIdentity } from './proces
  * namespace: processes sharing a base dir from different pid namespaces must have different host names.
  */
 
-const SCRATCH_DIR = /^lbe-proc-([A-Za-z0-9._]+)-(\d+)-(\d+)$/;
+const SCRATCH_DIR = /^lbe-proc-([A-Za-z0-9._]+)-(\d+)-(\d+)-[A-Za-z0-9]{6}$/;
 
 export interface ProcessScratch {
   /** This process's directory (mode 0700). */
@@ -41,9 +42,17 @@ export interface ClaimScratchOptions {
   readonly host?: string;
 }
 
-/** The directory name of `identity` on `host` (characters outside `[A-Za-z0-9.]` of the host become `_`). */
-export function scratchDirName(host: string, identity: ProcessIdentity): string {
-  return `lbe-proc-${safeHost(host)}-${String(identity.pid)}-${String(identity.start)}`;
+/**
+ * The start of the directory names of `identity` on `host` (characters outside `[A-Za-z0-9.]` of the host
+ * become `_`); `mkdtemp` adds six random characters.
+ */
+export function scratchDirPrefix(host: string, identity: ProcessIdentity): string {
+  return `lbe-proc-${safeHost(host)}-${String(identity.pid)}-${String(identity.start)}-`;
+}
+
+/** Whether `dir` is named like a scratch dir (the TMPDIR of a process that claimed one). */
+export function isScratchDir(dir: string): boolean {
+  return SCRATCH_DIR.test(basename(dir));
 }
 
 /** Removes the dead processes' directories of this host under `base`, then creates this process's. */
@@ -51,8 +60,8 @@ export async function claimProcessScratch(options: ClaimScratchOptions): Promise
   const self = options.self ?? (await ownIdentity());
   const host = safeHost(options.host ?? hostname());
   const swept = await sweepDeadScratch(options.base, host, self);
-  const dir = join(options.base, scratchDirName(host, self));
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await mkdir(options.base, { recursive: true });
+  const dir = await mkdtemp(join(options.base, scratchDirPrefix(host, self)));
   let released = false;
   return {
     dir,
@@ -63,6 +72,24 @@ export async function claimProcessScratch(options: ClaimScratchOptions): Promise
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Makes sure the scratch dir `dir` still exists — a temp cleaner may have removed it while the process
+ * idled — and is this process's: a directory, not a link, owned by this user. Re-created with mode 0700
+ * when missing; throws when something else stands in its place.
+ */
+export async function ensureScratchDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { mode: 0o700 });
+  } catch (err) {
+    if (!isErrno(err, 'EEXIST')) throw err;
+  }
+  const st = await lstat(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new Error(`${dir} is not this process's scratch dir: not a directory of user ${String(uid)}`);
+  }
 }
 
 async function sweepDeadScratch(base: string, host: string, self: ProcessIdentity): Promise<string[]> {
