@@ -47,7 +47,7 @@ export function helmetHeaders(options: HelmetOptions): ReadonlyMap<string, strin
  * X-Permitted-Cross-Domain-Policies, X-XSS-Protection) do nothing for them, and the policy is stricter than
  * the pages': a response opened as a page may load nothing and be framed by no one.
  */
-export const API_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
+const API_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'x-content-type-options': 'nosniff',
@@ -57,7 +57,7 @@ export const API_RESPONSE_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** The dashboard (`/ui/…`, and `/`, which redirects there) and Swagger UI (`/docs…`) serve pages. */
-export function servesPages(url: string): boolean {
+function servesPages(url: string): boolean {
   return url === '/' || url.startsWith('/ui') || url.startsWith('/docs');
 }
 

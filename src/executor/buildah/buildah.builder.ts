@@ -26,7 +26,7 @@ import {
 } from '../tools/buildah.tool.js';
 import { CP, copyTreeArgs } from '../tools/cp.tool.js';
 import { runTool } from '../tools/tool.invocation.js';
-import { processStartTime } from '../process/process-identity.js';
+import { ownProcessIdentity } from '../process/process-identity.js';
 import { createPidsCgroup, type PidsCgroup } from './pids-cgroup.limiter.js';
 import {
   StageOwnerRecords,
@@ -82,7 +82,6 @@ export class BuildahBuilder implements Builder {
   private readonly tmpDir: string;
   private readonly owners: StageOwnerRecords;
   private sweep: Promise<string[]> | undefined;
-  private ownerStart: Promise<number | undefined> | undefined;
 
   constructor(options: BuildahBuilderOptions) {
     this.runner = options.runner;
@@ -385,15 +384,14 @@ export class BuildahBuilder implements Builder {
    * absent from the record's `before`.
    */
   private async recordStageOwner(fromImage: string): Promise<string> {
-    // This process's start time never changes: read it once per builder.
-    this.ownerStart ??= processStartTime(process.pid);
-    const ownerStart = await this.ownerStart;
-    if (ownerStart === undefined) throw new LbeError('LBE_BUILD_STEP_FAILED', 'no /proc/self/stat');
+    const owner = await ownProcessIdentity().catch(() => {
+      throw new LbeError('LBE_BUILD_STEP_FAILED', 'no /proc/self/stat');
+    });
     const fromImageId = await this.imageId(fromImage).catch(() => undefined);
     const before = parseContainersJson((await this.buildah(containersJsonArgs(this.storage))).stdout);
     return this.owners.create({
-      ownerPid: process.pid,
-      ownerStart,
+      ownerPid: owner.pid,
+      ownerStart: owner.start,
       fromImage,
       ...(fromImageId === undefined ? {} : { fromImageId }),
       before: before.map((c) => c.id),

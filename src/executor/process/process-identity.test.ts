@@ -1,6 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { isProcessAlive, parseProcStatStartTime, processStartTime } from './process-identity.js';
+import {
+  isProcessAlive,
+  ownProcessIdentity,
+  parseProcStatStartTime,
+  processStartTime,
+} from './process-identity.js';
 
 describe('parseProcStatStartTime', () => {
   const tail = 'S 1 2 3 0 -1 4194560 100 0 0 0 5 6 0 0 20 0 1 0 987654 1000 50';
@@ -27,5 +32,13 @@ describe('parseProcStatStartTime', () => {
     expect(await isProcessAlive({ pid: process.pid, start: own ?? -1 })).toBe(true);
     expect(await isProcessAlive({ pid: process.pid, start: (own ?? 0) + 1 })).toBe(false);
     expect(await isProcessAlive({ pid: 2 ** 30, start: own ?? -1 })).toBe(false);
+  });
+});
+
+describe('ownProcessIdentity', () => {
+  it('is this process, read once', async () => {
+    const first = ownProcessIdentity();
+    expect(ownProcessIdentity()).toBe(first);
+    expect(await first).toEqual({ pid: process.pid, start: await processStartTime(process.pid) });
   });
 });

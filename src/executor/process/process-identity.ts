@@ -39,6 +39,17 @@ export async function processStartTime(pid: number): Promise<number | undefined>
   }
 }
 
+let own: Promise<ProcessIdentity> | undefined;
+
+/** This process's identity, read once (its start time never changes); rejects without /proc. */
+export function ownProcessIdentity(): Promise<ProcessIdentity> {
+  own ??= processStartTime(process.pid).then((start) => {
+    if (start === undefined) throw new Error('cannot read /proc/self/stat: no process start time');
+    return { pid: process.pid, start };
+  });
+  return own;
+}
+
 /** Whether `identity` is still running (same pid, same start time). */
 export async function isProcessAlive(identity: ProcessIdentity): Promise<boolean> {
   return (await processStartTime(identity.pid)) === identity.start;

@@ -1,7 +1,7 @@
 import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { isErrno, isProcessAlive, processStartTime, type ProcessIdentity } from './process-identity.js';
+import { isErrno, isProcessAlive, ownProcessIdentity, type ProcessIdentity } from './process-identity.js';
 
 /**
  * Per-process scratch directories for the lbe processes that build (server, worker, `lbe build`).
@@ -57,7 +57,7 @@ export function isScratchDir(dir: string): boolean {
 
 /** Removes the dead processes' directories of this host under `base`, then creates this process's. */
 export async function claimProcessScratch(options: ClaimScratchOptions): Promise<ProcessScratch> {
-  const self = options.self ?? (await ownIdentity());
+  const self = options.self ?? (await ownProcessIdentity());
   const host = safeHost(options.host ?? hostname());
   const swept = await sweepDeadScratch(options.base, host, self);
   await mkdir(options.base, { recursive: true });
@@ -110,12 +110,6 @@ async function sweepDeadScratch(base: string, host: string, self: ProcessIdentit
     swept.push(join(base, name));
   }
   return swept;
-}
-
-async function ownIdentity(): Promise<ProcessIdentity> {
-  const start = await processStartTime(process.pid);
-  if (start === undefined) throw new Error('cannot read /proc/self/stat: no process start time');
-  return { pid: process.pid, start };
 }
 
 /** Host names may hold `-`, which separates the name's fields; only `[A-Za-z0-9.]` is kept as is. */

@@ -53,7 +53,7 @@ describe('StatusResponseCache', () => {
     for (const k of [...pages, ...others]) cache.remember(k, k, false);
     cache.invalidate('org-a', 'build-1');
     for (const k of pages) expect(cache.get(k)).toBeUndefined();
-    for (const k of others) expect(cache.get(k)?.body).toBe(k);
+    for (const k of others) expect(cache.get(k)?.bytes.toString()).toBe(k);
     cache.invalidate('org-a', 'no-such-build');
     expect(cache.size).toBe(others.length);
   });
@@ -64,7 +64,7 @@ describe('StatusResponseCache', () => {
     expect(cache.get(StatusResponseCache.key('org-b', 'build-1', 0, 200))).toBeUndefined();
     expect(cache.get(StatusResponseCache.key('org-a', 'build-1', 1, 200))).toBeUndefined();
     expect(cache.get(StatusResponseCache.key('org-a', 'build-1', 0, 10))).toBeUndefined();
-    expect(cache.get(key)?.body).toBe('{"page":1}');
+    expect(cache.get(key)?.bytes.toString()).toBe('{"page":1}');
   });
 
   it('evicts the oldest entry beyond maxEntries', () => {
@@ -72,7 +72,7 @@ describe('StatusResponseCache', () => {
     for (const id of ['b1', 'b2', 'b3']) cache.remember(StatusResponseCache.key('t', id, 0, 1), id, true);
     expect(cache.size).toBe(2);
     expect(cache.get(StatusResponseCache.key('t', 'b1', 0, 1))).toBeUndefined();
-    expect(cache.get(StatusResponseCache.key('t', 'b3', 0, 1))?.body).toBe('b3');
+    expect(cache.get(StatusResponseCache.key('t', 'b3', 0, 1))?.bytes.toString()).toBe('b3');
   });
 });
 

@@ -1,8 +1,7 @@
 import { bodyEntityTag } from '../../http/entity-tag.js';
 
-/** A serialized status response, its UTF-8 bytes (encoded once, sent as is) and its ETag. */
+/** A serialized status response as UTF-8 bytes (encoded once, sent as is) and its ETag. */
 export interface CachedResponse {
-  readonly body: string;
   readonly bytes: Buffer;
   readonly etag: string;
 }
@@ -63,7 +62,7 @@ export class StatusResponseCache {
 
   /** Wraps `body` with its ETag; keeps it for its TTL (finished or running) unless that is 0 or it is too big. */
   remember(key: string, body: string, finished: boolean): CachedResponse {
-    const response = { body, bytes: Buffer.from(body, 'utf8'), etag: bodyEntityTag(body) };
+    const response = { bytes: Buffer.from(body, 'utf8'), etag: bodyEntityTag(body) };
     const ttl = finished ? this.options.ttlMs : this.runningTtlMs;
     if (ttl <= 0 || body.length > this.maxBodyBytes) return response;
     this.delete(key);
